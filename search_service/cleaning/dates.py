@@ -1,0 +1,54 @@
+"""Reading dates as people and machines write them on pages, into YYYY-MM-DD."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .rules import DATE_PATTERNS, MONTHS
+
+
+def parse_date(text: str | None) -> str | None:
+    """The first plausible calendar date in `text` as YYYY-MM-DD, or None."""
+    if not text:
+        return None
+    for pattern in DATE_PATTERNS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        found = _to_iso(m.groupdict())
+        if found:
+            return found
+    return None
+
+
+def _to_iso(parts: dict) -> str | None:
+    try:
+        year = int(parts["year"])
+        month_text = parts["month"]
+        month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text.lower().rstrip("."))
+        day = int(parts.get("day") or 1)
+        if month is None or not 1800 <= year <= 2200:
+            return None
+        return date(year, month, day).isoformat()
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def is_date_line(text: str) -> bool:
+    """True when a short line is nothing but a date (with perhaps a weekday or time)."""
+    stripped = text.strip()
+    if len(stripped) > 60 or not parse_date(stripped):
+        return False
+    leftover = stripped
+    for pattern in DATE_PATTERNS:
+        leftover = pattern.sub(" ", leftover)
+    leftover = re.sub(r"(?i)\b(" + "|".join(_FILLER_WORDS) + r")\b", " ", leftover)
+    return not re.search(r"[A-Za-z]{3,}", leftover)
+
+
+_FILLER_WORDS = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+    "published", "updated", "posted", "on", "at", "am", "pm", "utc", "gmt", "est", "edt",
+    "pst", "pdt", "cet", "cest", "bst", "zulu", "last", "modified",
+)

@@ -1,0 +1,113 @@
+"""Plain data passed between the stages: sources → cleaning → indexer → search → web."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """One scraped page as read from the corpus, decoded but not cleaned."""
+
+    source: str  # path relative to the corpus root, with forward slashes
+    body: bytes
+    text: str  # body decoded to str
+    content_type: str  # "html" or "text"
+    url: str | None = None
+    title: str | None = None  # a title the scraper supplied (JSON Lines), if any
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file the ingester did not index, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Document:
+    """A cleaned page: what the indexer stores and the API returns."""
+
+    id: str
+    source: str
+    text: str
+    title: str = ""
+    url: str | None = None
+    site: str | None = None
+    author: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    lang: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "url": self.url,
+            "site": self.site,
+            "title": self.title,
+            "author": self.author,
+            "published": self.published,
+            "lang": self.lang,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A user's query with paging, already validated."""
+
+    q: str
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str | None
+    source: str
+    site: str | None
+    author: str | None
+    published: str | None
+    score: float
+    snippet: str  # escaped HTML with <mark> around matches
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "site": self.site,
+            "author": self.author,
+            "published": self.published,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+        }
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def as_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": round(self.took_ms, 2),
+            "results": [h.as_dict() for h in self.hits],
+            "suggestion": self.suggestion,
+        }
