@@ -1,12 +1,731 @@
-"""HTML pages → Extracted (placeholder until the HTML extractor lands)."""
+"""HTML pages → Extracted: readability-style main-text extraction plus page metadata.
+
+The page is parsed once with lxml and walked once. The walk skips chrome tags, cuts the
+text into blocks (paragraphs, headings, list items, cells) and remembers, for every block,
+its owning element and the boilerplate-looking elements (by class/id, hidden, header,
+footer, form) around it. Scores then flow from good blocks to their ancestors, the best
+container wins, and its blocks are pruned. All vocabularies live in rules.py.
+"""
 from __future__ import annotations
 
-import lxml.html
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
 
+import lxml.html
+from lxml import etree
+
+from . import rules
+from .dates import parse_date
 from .extracted import Extracted
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+# libxml2 refuses NULs and most C0 controls in str input.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_COMMAS = re.compile(r"[,，、،]")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+
+_PARAGRAPH_TAGS = frozenset({
+    "p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+    "figcaption", "caption", "address", "th", "summary", "legend",
+})
+
+
+# --------------------------------------------------------------------------- entry point
 
 def extract_html(markup: str, url: str | None = None, repeated: frozenset[str] = frozenset()) -> Extracted:
-    """Main-text paragraphs and metadata of one HTML page."""
-    tree = lxml.html.fromstring(markup)
-    return Extracted(paragraphs=[tree.text_content()])
+    """Main-text paragraphs and metadata of one HTML page; never raises."""
+    try:
+        root = _parse(markup)
+        if root is None:
+            return Extracted(site=_host(url))
+        result = _metadata(root, url)
+        try:
+            result.paragraphs = _main_text(root, repeated, result.title)
+        except Exception:  # the last resort for pathological trees: plain text
+            result.paragraphs = _plain_blocks(root)
+        return result
+    except Exception:
+        return Extracted(site=_host(url))
+
+
+def normalize_block(text: str) -> str:
+    """A block's text as `repeated` stores it: lowercased, whitespace collapsed."""
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+# --------------------------------------------------------------------------- parsing
+
+def _parse(markup: str):
+    """The document's root element, through lxml or else BeautifulSoup; None when empty."""
+    if isinstance(markup, bytes):
+        markup = markup.decode("utf-8", errors="replace")
+    markup = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", markup, count=1))
+    if not markup.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(markup, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError):
+        return _parse_with_soup(markup)
+
+
+def _parse_with_soup(markup: str):
+    """BeautifulSoup's more forgiving parse, converted to an lxml tree; None on failure."""
+    try:
+        from bs4 import BeautifulSoup
+        from lxml.html import soupparser
+
+        soup = BeautifulSoup(markup, "html.parser")
+        return soupparser.convert_tree(soup)[0]
+    except Exception:
+        return None
+
+
+def _plain_blocks(root) -> list[str]:
+    """The page's text as lines, when nothing better can be had."""
+    try:
+        text = root.text_content()
+    except Exception:
+        return []
+    return [line for line in (_SPACES.sub(" ", part).strip() for part in text.split("\n")) if line]
+
+
+# --------------------------------------------------------------------------- class/id words
+
+@lru_cache(maxsize=8192)
+def _tokens(attr: str) -> frozenset[str]:
+    """Lowercase words of a class/id value, split on punctuation and camelCase."""
+    return frozenset(t for t in _TOKEN_SPLIT.split(_CAMEL.sub(r"\1 \2", attr).lower()) if t)
+
+
+@lru_cache(maxsize=8192)
+def _is_boilerplate_token(token: str) -> bool:
+    """True for a class/id token of page chrome."""
+    if token in rules.HTML_BOILERPLATE_TOKENS:
+        return True
+    if token in rules.HTML_STEM_EXCEPTIONS:
+        return False
+    return token.startswith(rules.HTML_BOILERPLATE_STEMS)
+
+
+@lru_cache(maxsize=8192)
+def _judge_attr(attr: str) -> tuple[int, bool]:
+    """(class weight, marks chrome) of one element's class + id text."""
+    tokens = _tokens(attr)
+    bad = {t for t in tokens if _is_boilerplate_token(t)}
+    good = tokens & rules.HTML_POSITIVE_TOKENS
+    weight = (rules.HTML_CLASS_WEIGHT if good else 0) - (rules.HTML_CLASS_WEIGHT if bad else 0)
+    chrome = bool(bad) and (not good or bool(bad & rules.HTML_STRONG_BOILERPLATE_TOKENS))
+    return weight, chrome
+
+
+# --------------------------------------------------------------------------- the walk
+
+@dataclass
+class _Block:
+    """One run of text between block boundaries."""
+
+    text: str
+    chars: int
+    link_chars: int
+    owner: int  # pre-order index of the block element that holds the text
+    marks: tuple[int, ...]  # chrome-looking ancestors (indexes), outermost first
+    list_idx: int  # nearest enclosing list, -1 when none
+
+
+@dataclass
+class _Page:
+    """What the walk learnt about the tree."""
+
+    tags: list[str] = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    weights: list[int] = field(default_factory=list)
+    blocks: list[_Block] = field(default_factory=list)
+    marked: set[int] = field(default_factory=set)
+
+
+class _Walker:
+    """Cuts a tree into text blocks in one pass, skipping chrome tags."""
+
+    def __init__(self) -> None:
+        self.page = _Page()
+        self.parts: list[str] = []
+        self.chars = 0
+        self.link_chars = 0
+        self.link_depth = 0
+        self.after_br = False
+        self.owners: list[int] = []
+        self.marks: list[int] = []
+        self.lists: list[int] = []
+
+    def add(self, text: str | None) -> None:
+        """Append text to the open block."""
+        if not text:
+            return
+        self.parts.append(text)
+        if not text.isspace():
+            n = len(text)
+            self.chars += n
+            if self.link_depth:
+                self.link_chars += n
+            self.after_br = False
+
+    def flush(self) -> None:
+        """Close the open block, keeping it when it has text."""
+        if self.chars:
+            raw = "".join(self.parts)
+            text = "\n".join(line for line in (_LINE_SPACES.sub(" ", s).strip() for s in raw.split("\n")) if line)
+            if text:
+                self.page.blocks.append(_Block(
+                    text, len(text), min(self.link_chars, self.chars) * len(text) // self.chars,
+                    self.owners[-1] if self.owners else 0, tuple(self.marks),
+                    self.lists[-1] if self.lists else -1,
+                ))
+        self.parts = []
+        self.chars = self.link_chars = 0
+        self.after_br = False
+
+    def walk(self, root) -> _Page:
+        """Walk the tree and return what was learnt."""
+        page = self.page
+        stack: list[tuple[int, bool, bool]] = []  # (index, is block, is mark)
+        walker = etree.iterwalk(root, events=("start", "end"))
+        for event, el in walker:
+            tag = el.tag
+            if event == "start":
+                if not isinstance(tag, str):
+                    walker.skip_subtree()
+                    stack.append((-1, False, False))
+                    continue
+                tag = tag.lower()
+                idx = len(page.tags)
+                page.tags.append(tag)
+                page.parents.append(stack[-1][0] if stack else -1)
+                page.ends.append(idx)
+                attr = _attr_text(el)
+                weight, chrome = _judge_attr(attr) if attr else (0, False)
+                page.weights.append(weight)
+                if tag in rules.HTML_DROP_TAGS:
+                    walker.skip_subtree()
+                    stack.append((idx, False, False))
+                    continue
+                if tag == "br":
+                    if self.after_br:
+                        self.flush()
+                    else:
+                        self.parts.append("\n")
+                        self.after_br = True
+                    stack.append((idx, False, False))
+                    continue
+                chrome = chrome or tag in rules.HTML_DROP_IF_SMALL_TAGS or _is_hidden(el)
+                if chrome:
+                    self.marks.append(idx)
+                    page.marked.add(idx)
+                is_block = tag in rules.HTML_BLOCK_TAGS
+                if is_block:
+                    self.flush()
+                    self.owners.append(idx)
+                    if tag in rules.HTML_LIST_TAGS:
+                        self.lists.append(idx)
+                elif tag == "a":
+                    self.link_depth += 1
+                stack.append((idx, is_block, chrome))
+                self.add(el.text)
+            else:
+                idx, is_block, chrome = stack.pop()
+                if idx >= 0:
+                    page.ends[idx] = len(page.tags) - 1
+                    if is_block:
+                        self.flush()
+                        self.owners.pop()
+                        if page.tags[idx] in rules.HTML_LIST_TAGS:
+                            self.lists.pop()
+                    elif page.tags[idx] == "a":
+                        self.link_depth -= 1
+                    if chrome:
+                        self.marks.pop()
+                self.add(el.tail)
+        self.flush()
+        return page
+
+
+def _attr_text(el) -> str:
+    """The class and id of an element as one string."""
+    cls, ident = el.get("class"), el.get("id")
+    if cls and ident:
+        return cls + " " + ident
+    return cls or ident or ""
+
+
+def _is_hidden(el) -> bool:
+    """True for elements the page hides from readers."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+
+
+# --------------------------------------------------------------------------- scoring
+
+def _main_text(root, repeated: frozenset[str], title: str) -> list[str]:
+    """The main-text blocks of the tree, in document order."""
+    body = root.find("body")
+    page = _Walker().walk(body if body is not None else root)
+    if not page.blocks:
+        return []
+    n = len(page.tags)
+    chars, links = _aggregate(page, n)
+    total = chars[0] or 1
+    valid = {m for m in page.marked if _mark_holds(page, m, chars[m], total)}
+    chosen = _choose(page, chars, links, valid)
+    kept = _prune(page, chosen, valid, chars, links, repeated)
+    if sum(b.chars for b in kept) < rules.HTML_MIN_RESULT_CHARS:
+        fallback = _fallback(page, valid, chars, links, repeated)
+        if sum(b.chars for b in fallback) > sum(b.chars for b in kept):
+            kept = fallback
+    if not kept:
+        kept = [b for b in page.blocks if normalize_block(b.text) not in repeated]
+    return _drop_title(kept, title)
+
+
+def _aggregate(page: _Page, n: int) -> tuple[list[int], list[int]]:
+    """Characters and link characters of text under every element."""
+    chars, links = [0] * n, [0] * n
+    for b in page.blocks:
+        chars[b.owner] += b.chars
+        links[b.owner] += b.link_chars
+    parents = page.parents
+    for idx in range(n - 1, 0, -1):
+        p = parents[idx]
+        if p >= 0:
+            chars[p] += chars[idx]
+            links[p] += links[idx]
+    return chars, links
+
+
+def _mark_holds(page: _Page, idx: int, chars: int, total: int) -> bool:
+    """A chrome-looking element stays chrome unless it holds most of the page's text."""
+    if page.tags[idx] in rules.HTML_DROP_IF_SMALL_TAGS and page.weights[idx] >= 0:
+        return chars < rules.HTML_SMALL_TAG_CHARS or chars < rules.HTML_KEEP_SHARE * total
+    return chars < rules.HTML_KEEP_SHARE * total
+
+
+def _in_chrome(block: _Block, valid: set[int], below: int = -1) -> bool:
+    """True when a valid chrome mark strictly inside element `below` encloses the block."""
+    return any(m > below and m in valid for m in block.marks)
+
+
+def _score_blocks(page: _Page, valid: set[int]) -> dict[int, float]:
+    """Readability's content score of candidate containers, before link density."""
+    scores: dict[int, float] = {}
+    tags, parents, weights = page.tags, page.parents, page.weights
+    for b in page.blocks:
+        if b.chars < rules.HTML_MIN_SCORED_CHARS or (b.marks and _in_chrome(b, valid)):
+            continue
+        if b.link_chars * 2 > b.chars:
+            continue
+        points = 1 + len(_COMMAS.findall(b.text)) + min(b.chars / rules.HTML_CHARS_PER_POINT, rules.HTML_MAX_LENGTH_POINTS)
+        node = parents[b.owner] if tags[b.owner] in _PARAGRAPH_TAGS else b.owner
+        for level in range(rules.HTML_ANCESTOR_LEVELS):
+            if node < 0:
+                break
+            if node not in scores:
+                scores[node] = rules.HTML_TAG_SCORES.get(tags[node], 0) + weights[node]
+            scores[node] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
+            node = parents[node]
+    return scores
+
+
+def _choose(page: _Page, chars: list[int], links: list[int], valid: set[int]) -> list[int]:
+    """The chosen containers: the best one and its qualifying siblings."""
+    raw = _score_blocks(page, valid)
+    final = {
+        idx: score * (1 - links[idx] / chars[idx]) if chars[idx] else score
+        for idx, score in raw.items()
+    }
+    candidates = [
+        idx for idx in final
+        if page.tags[idx] not in rules.HTML_NON_CONTAINER_TAGS and not _inside_valid(page, idx, valid)
+    ]
+    if not candidates:
+        return []
+    top = max(candidates, key=final.__getitem__)
+    top = _promote(page, top, final, candidates)
+    return _with_siblings(page, top, final, chars, links)
+
+
+def _inside_valid(page: _Page, idx: int, valid: set[int]) -> bool:
+    """True when the element is, or sits inside, a valid chrome mark."""
+    node = idx
+    while node >= 0:
+        if node in valid:
+            return True
+        node = page.parents[node]
+    return False
+
+
+def _promote(page: _Page, top: int, final: dict[int, float], candidates: list[int]) -> int:
+    """Move up to a common ancestor when several near-best candidates share it."""
+    best = final[top]
+    rivals = [c for c in candidates if c != top and final[c] >= best * rules.HTML_PROMOTE_SHARE]
+    if len(rivals) < 2:
+        return top
+    chain = _ancestors(page, top)
+    for rival in rivals[:5]:
+        rival_chain = set(_ancestors(page, rival))
+        chain = [a for a in chain if a in rival_chain]
+    for ancestor in chain:
+        if page.tags[ancestor] not in rules.HTML_NON_CONTAINER_TAGS and ancestor != top:
+            return ancestor
+    return top
+
+
+def _ancestors(page: _Page, idx: int) -> list[int]:
+    """The element and its ancestors, nearest first."""
+    chain = []
+    while idx >= 0:
+        chain.append(idx)
+        idx = page.parents[idx]
+    return chain
+
+
+def _with_siblings(page: _Page, top: int, final: dict[int, float], chars: list[int], links: list[int]) -> list[int]:
+    """The top container plus siblings that score well or read like paragraphs."""
+    parent = page.parents[top]
+    if parent < 0:
+        return [top]
+    threshold = max(rules.HTML_SIBLING_MIN_SCORE, final[top] * rules.HTML_SIBLING_SHARE)
+    chosen = []
+    idx = parent + 1
+    while idx <= page.ends[parent]:
+        if idx == top or final.get(idx, 0) >= threshold or _reads_like_paragraph(page, idx, chars, links):
+            chosen.append(idx)
+        idx = page.ends[idx] + 1
+    return chosen
+
+
+def _reads_like_paragraph(page: _Page, idx: int, chars: list[int], links: list[int]) -> bool:
+    """A sibling <p> with enough text and few links belongs to the article."""
+    if page.tags[idx] != "p" or not chars[idx]:
+        return False
+    density = links[idx] / chars[idx]
+    return chars[idx] > rules.HTML_SIBLING_PARAGRAPH_CHARS and density < 0.25
+
+
+# --------------------------------------------------------------------------- pruning
+
+def _prune(page: _Page, chosen: list[int], valid: set[int], chars: list[int], links: list[int],
+           repeated: frozenset[str]) -> list[_Block]:
+    """The blocks of the chosen containers that are not chrome."""
+    if not chosen:
+        return []
+    ranges = [(c, page.ends[c]) for c in chosen]
+    kept = []
+    for b in page.blocks:
+        root = next((start for start, end in ranges if start <= b.owner <= end), -1)
+        if root < 0 or (b.marks and _in_chrome(b, valid, root)):
+            continue
+        if _is_noise(page, b, chars, links, repeated):
+            continue
+        kept.append(b)
+    return kept
+
+
+def _is_noise(page: _Page, b: _Block, chars: list[int], links: list[int], repeated: frozenset[str]) -> bool:
+    """True for link-heavy blocks, link lists, chrome phrases and site-wide repeats."""
+    if b.link_chars > b.chars * rules.HTML_MAX_BLOCK_LINK_DENSITY:
+        return True
+    if b.list_idx >= 0 and chars[b.list_idx] and links[b.list_idx] > chars[b.list_idx] * rules.HTML_MAX_LIST_LINK_DENSITY:
+        return True
+    if b.chars < 200 and rules.HTML_BOILERPLATE_BLOCK.match(b.text):
+        return True
+    return bool(repeated) and normalize_block(b.text) in repeated
+
+
+def _fallback(page: _Page, valid: set[int], chars: list[int], links: list[int], repeated: frozenset[str]) -> list[_Block]:
+    """Every good-looking block of the page, for pages the scoring misreads."""
+    return [
+        b for b in page.blocks
+        if b.chars >= rules.HTML_FALLBACK_MIN_CHARS and not (b.marks and _in_chrome(b, valid))
+        and not _is_noise(page, b, chars, links, repeated)
+    ]
+
+
+def _drop_title(blocks: list[_Block], title: str) -> list[str]:
+    """Block texts, without a leading copy of the title (it is stored apart)."""
+    texts = [b.text for b in blocks]
+    if title:
+        key = normalize_block(title)
+        for i, text in enumerate(texts[:3]):
+            if normalize_block(text) == key:
+                del texts[i]
+                break
+    return texts
+
+
+# --------------------------------------------------------------------------- metadata
+
+def _metadata(root, url: str | None) -> Extracted:
+    """Title, author, date, site and language of the page."""
+    metas = _meta_values(root)
+    ld = _json_ld(root)
+    site = _clean(_first(metas, ("og:site_name",))) or _host(url)
+    return Extracted(
+        title=_title(root, metas, ld, site, url),
+        author=_author(root, metas, ld),
+        published=_published(root, metas, ld, url),
+        site=site,
+        lang=_lang(root),
+    )
+
+
+def _meta_values(root) -> dict[str, str]:
+    """<meta> contents by lowercased name/property/itemprop (the first one wins)."""
+    found: dict[str, str] = {}
+    for el in root.iter("meta"):
+        content = el.get("content")
+        if not content or not content.strip():
+            continue
+        for key in (el.get("property"), el.get("name"), el.get("itemprop"), el.get("http-equiv")):
+            if key:
+                found.setdefault(key.strip().lower(), content.strip())
+    return found
+
+
+def _first(metas: dict[str, str], names) -> str | None:
+    """The first present meta value of `names`."""
+    for name in names:
+        value = metas.get(name)
+        if value:
+            return value
+    return None
+
+
+def _clean(text: str | None) -> str | None:
+    """Whitespace-collapsed text, None when empty."""
+    if not text:
+        return None
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def _host(url: str | None) -> str | None:
+    """The host of a url without a leading www."""
+    if not url:
+        return None
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
+    return (host[4:] if host.startswith("www.") else host) or None
+
+
+def _lang(root) -> str | None:
+    """The page language from <html lang>."""
+    value = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or root.get("xml:lang")
+    return _clean(value)
+
+
+def _json_ld(root) -> list[dict]:
+    """The JSON-LD objects of the page, flattened (lists and @graph); broken ones skipped."""
+    objects: list[dict] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text.strip().rstrip(";"))
+        except (ValueError, RecursionError):
+            continue
+        _collect_ld(data, objects, 0)
+    return objects
+
+
+def _collect_ld(data, out: list[dict], depth: int) -> None:
+    """Flatten JSON-LD lists and @graph into `out`."""
+    if depth > 5:
+        return
+    if isinstance(data, list):
+        for item in data:
+            _collect_ld(item, out, depth + 1)
+    elif isinstance(data, dict):
+        out.append(data)
+        if "@graph" in data:
+            _collect_ld(data["@graph"], out, depth + 1)
+
+
+def _ld_value(ld: list[dict], key: str):
+    """The first value of `key` among the JSON-LD objects, articles first."""
+    ordered = sorted(ld, key=lambda o: 0 if _is_article_type(o.get("@type")) else 1)
+    for obj in ordered:
+        value = obj.get(key)
+        if value:
+            return value
+    return None
+
+
+def _is_article_type(kind) -> bool:
+    """True for JSON-LD types of articles and posts."""
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(isinstance(k, str) and ("Article" in k or "Posting" in k or k == "Report") for k in kinds)
+
+
+def _text_of(el) -> str | None:
+    """An element's whitespace-collapsed text."""
+    try:
+        return _clean(el.text_content())
+    except Exception:
+        return None
+
+
+def _title(root, metas: dict[str, str], ld: list[dict], site: str | None, url: str | None) -> str:
+    """The page title without a site-name suffix."""
+    h1 = root.find(".//h1")
+    h1_text = _text_of(h1) if h1 is not None else None
+    title_el = root.find(".//title")
+    candidates = [
+        _first(metas, ("og:title",)), _first(metas, ("twitter:title",)),
+        _ld_text(_ld_value(ld, "headline")), h1_text,
+        _text_of(title_el) if title_el is not None else None,
+        _first(metas, rules.HTML_TITLE_METAS),
+    ]
+    for candidate in candidates:
+        title = _strip_site(_clean(candidate), site, url)
+        if title and not _is_site_name(title, site, url):
+            return title
+    return ""
+
+
+def _ld_text(value) -> str | None:
+    """A JSON-LD value that should be text, as text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return value[0]
+    return None
+
+
+def _strip_site(title: str | None, site: str | None, url: str | None) -> str | None:
+    """The title without a leading or trailing "Site Name" part."""
+    if not title:
+        return None
+    parts = rules.HTML_TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    named = [p for p in parts if _is_site_name(p, site, url)]
+    if named:
+        rest = [p for p in parts if p not in named]
+        return " - ".join(rest) if rest else title
+    # Without a known site name, a short last part after a separator is the usual suffix.
+    last_sep = list(rules.HTML_TITLE_SEPARATORS.finditer(title))[-1]
+    head, last = title[: last_sep.start()].strip(), title[last_sep.end():]
+    if len(last.split()) <= rules.HTML_TITLE_SUFFIX_MAX_WORDS and len(head.split()) >= 3:
+        return head
+    return title
+
+
+def _is_site_name(text: str, site: str | None, url: str | None) -> bool:
+    """True when the text is just the site's name or host."""
+    key = re.sub(r"[^a-z0-9]", "", text.lower())
+    if not key:
+        return True
+    names = [site or "", _host(url) or ""]
+    for name in names:
+        name_key = re.sub(r"[^a-z0-9]", "", name.lower())
+        host_key = re.sub(r"[^a-z0-9]", "", name.lower().rsplit(".", 1)[0]) if "." in name else name_key
+        if name_key and key in (name_key, host_key):
+            return True
+    return False
+
+
+def _author(root, metas: dict[str, str], ld: list[dict]) -> str | None:
+    """The author's name(s)."""
+    for name in rules.HTML_AUTHOR_METAS:
+        value = _clean(metas.get(name))
+        if value and not _looks_like_url(value) and not value.startswith("@"):
+            return _strip_byline(value)
+    names = _ld_names(_ld_value(ld, "author"))
+    if names:
+        return ", ".join(names)
+    for el in root.xpath('//a[@rel="author"] | //*[@itemprop="author"] | //*[@rel="author"]')[:3]:
+        value = el.get("content") or _itemprop_name(el) or _text_of(el)
+        value = _strip_byline(_clean(value))
+        if value and len(value) <= 100:
+            return value
+    return _byline(root)
+
+
+def _itemprop_name(el) -> str | None:
+    """The itemprop=name inside an author element."""
+    names = el.xpath('.//*[@itemprop="name"]')
+    if names:
+        return names[0].get("content") or _text_of(names[0])
+    return None
+
+
+def _ld_names(value) -> list[str]:
+    """Author names from a JSON-LD author value (text, object or list)."""
+    if isinstance(value, str):
+        return [] if _looks_like_url(value) else [_clean(value)] if _clean(value) else []
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [_clean(name)] if isinstance(name, str) and _clean(name) else []
+    if isinstance(value, list):
+        names: list[str] = []
+        for item in value[:10]:
+            for name in _ld_names(item):
+                if name not in names:
+                    names.append(name)
+        return names
+    return []
+
+
+def _byline(root) -> str | None:
+    """A short byline element's text (class/id with byline or author)."""
+    for el in root.xpath('//*[contains(@class,"byline") or contains(@class,"author") or contains(@id,"byline") or contains(@id,"author")]')[:10]:
+        if el.tag in ("script", "style", "meta", "link", "body", "html"):
+            continue
+        tokens = _tokens(_attr_text(el))
+        if not tokens & rules.HTML_BYLINE_TOKENS:
+            continue
+        value = _strip_byline(_text_of(el))
+        if value and 2 < len(value) <= 80:
+            return value
+    return None
+
+
+def _strip_byline(value: str | None) -> str | None:
+    """A name without a leading "By"."""
+    if not value:
+        return None
+    return _clean(rules.HTML_BYLINE_PREFIX.sub("", value, count=1))
+
+
+def _looks_like_url(value: str) -> bool:
+    """True for a url in place of a name."""
+    return value.startswith(("http://", "https://", "www.", "/"))
+
+
+def _published(root, metas: dict[str, str], ld: list[dict], url: str | None) -> str | None:
+    """The publication date as YYYY-MM-DD."""
+    found = parse_date(_first(metas, ("article:published_time", "og:article:published_time")))
+    found = found or parse_date(_ld_text(_ld_value(ld, "datePublished")) or _ld_text(_ld_value(ld, "dateCreated")))
+    if found:
+        return found
+    for el in root.xpath('//*[@itemprop="datePublished"] | //time[@datetime] | //*[@pubdate]')[:5]:
+        found = parse_date(el.get("content") or el.get("datetime") or _text_of(el))
+        if found:
+            return found
+    for name in rules.HTML_DATE_METAS:
+        found = parse_date(metas.get(name))
+        if found:
+            return found
+    match = rules.HTML_URL_DATE.search(url or "")
+    return parse_date(match.group(0)) if match else None

@@ -116,3 +116,150 @@ MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))")
 
 # Lines of a scraper's header that carry page metadata ("URL: …", "Title: …").
 HEADER_FIELDS = re.compile(r"(?i)^\s*(url|source|link|title|author|date|published|site)\s*:\s*(.+?)\s*$")
+
+# --------------------------------------------------------------------------- html
+
+# Elements whose content is never main text: dropped with their subtree (the tail stays).
+HTML_DROP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "iframe", "nav", "aside", "button",
+    "select", "option", "textarea", "input", "label", "object", "embed", "canvas", "map",
+    "audio", "video", "link", "meta", "dialog", "menu", "head", "title",
+})
+
+# Dropped unless they hold the article itself (pages wrap the whole body in a <form>,
+# and some put the article inside a <header> or <footer>).
+HTML_DROP_IF_SMALL_TAGS = frozenset({"form", "header", "footer"})
+
+# Text elements that open a block of their own; everything else is inline.
+HTML_BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
+    "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tbody", "thead", "tfoot", "tr",
+    "td", "th", "caption", "figure", "figcaption", "address", "center", "header", "footer",
+    "form", "fieldset", "legend", "hr", "details", "summary", "body", "html", "frameset",
+    "frame", "noframes", "hgroup", "picture", "output", "object",
+})
+
+HTML_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+HTML_LIST_TAGS = frozenset({"ul", "ol", "dl"})
+
+# Containers never chosen as main text on their own, whatever their score.
+HTML_NON_CONTAINER_TAGS = frozenset({
+    "a", "span", "b", "i", "em", "strong", "font", "li", "ul", "ol", "dl", "dt", "dd",
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "tr", "tbody", "thead", "table", "html",
+    "figure", "figcaption", "caption", "pre",
+})
+
+# Class/id words of page chrome. A class or id is split into lowercase tokens (on
+# punctuation and camelCase); a token that equals one of these or, for the stems, starts
+# with one, marks the element as boilerplate.
+HTML_BOILERPLATE_TOKENS = frozenset({
+    "ad", "ads", "adv", "advert", "adverts", "advertisement", "advertising", "adsense",
+    "adslot", "adbox", "adunit", "adwrap", "adcontainer", "dfp", "gpt", "taboola",
+    "outbrain", "nav", "navbar", "navigation", "menu", "menubar", "submenu", "megamenu",
+    "footer", "masthead", "breadcrumb", "breadcrumbs", "crumbs", "popup", "modal", "overlay",
+    "banner", "widget", "widgets", "tags", "tag", "tagcloud", "tagline", "keywords",
+    "sidebar", "sidebars", "rail", "skyscraper", "leaderboard", "toolbar", "toolbox",
+    "tools", "pagination", "pager", "paging", "share", "sharing", "shares", "sharebar",
+    "sharethis", "addthis", "social", "socials", "cookie", "cookies", "consent", "gdpr",
+    "newsletter", "newsletters", "signup", "subscribe", "subscription", "paywall",
+    "related", "recommended", "recommendations", "recommend", "comment", "comments",
+    "commentlist", "disqus", "discussion", "replies", "respond", "promo", "promos",
+    "promotion", "sponsor", "sponsored", "sponsors", "byline", "dateline", "meta",
+    "metadata", "postmeta", "entrymeta", "author", "authors", "bio", "login", "signin",
+    "search", "searchbox", "print", "email", "rss", "trending", "popular", "mostread",
+    "mostpopular", "shoutbox", "community", "hidden", "hide", "invisible", "offscreen",
+    "skip", "copyright", "legal", "disclaimer", "jump", "subnav", "topnav", "header",
+    "topbar", "bottombar", "flyout", "dropdown", "carousel", "slider", "ticker", "scroller",
+    "teaser", "teasers", "more", "also", "next", "prev", "previous", "pagenav", "follow",
+    "feedback", "rating", "ratings", "vote", "poll", "lightbox", "sr-only", "visually",
+    "screenreader", "tooltip", "contact",
+})
+HTML_BOILERPLATE_STEMS = (
+    "advert", "sharing", "share", "social", "cookie", "consent", "newsletter", "subscri",
+    "related", "recommend", "comment", "sidebar", "promo", "sponsor", "breadcrumb",
+    "navig", "navbar", "footer", "masthead", "popup", "modal", "banner", "widget",
+    "taboola", "outbrain", "byline", "paywall", "signup", "toolbar",
+)
+# Tokens that start like a stem but are article words ("commentary" is an opinion piece).
+HTML_STEM_EXCEPTIONS = frozenset({"commentary", "commentator", "commentators", "promotion-text"})
+
+# Tokens that mark a container of the article; they keep a boilerplate-looking
+# wrapper ("content-with-sidebar") from being dropped and raise its score.
+HTML_POSITIVE_TOKENS = frozenset({
+    "article", "articles", "articlebody", "content", "contents", "entry", "entrycontent",
+    "post", "postbody", "postcontent", "story", "storybody", "storytext", "body", "main",
+    "maincontent", "text", "blog", "hentry", "prose", "page", "column", "col", "news",
+    "detail", "details", "single", "permalink", "copy", "bodytext", "richtext", "rte",
+})
+# Boilerplate tokens that a positive token does not excuse ("post-comments" is chrome).
+HTML_STRONG_BOILERPLATE_TOKENS = frozenset({
+    "comment", "comments", "commentlist", "share", "sharing", "sharebar", "social", "cookie",
+    "consent", "newsletter", "related", "recommended", "recommendations", "footer", "nav",
+    "navigation", "breadcrumb", "breadcrumbs", "tags", "meta", "byline", "sidebar", "ad",
+    "ads", "advert", "advertisement", "promo", "sponsored", "popup", "modal", "widget",
+    "disqus", "subscribe", "author", "bio", "rating", "print", "email", "more", "teaser",
+    "teasers", "trending", "popular", "toolbar", "pagination", "pager",
+})
+
+# Element score from its class and id: positive/negative token hits, each this much.
+HTML_CLASS_WEIGHT = 25
+
+# Starting score of a candidate container by tag (as readability weights them).
+HTML_TAG_SCORES = {
+    "div": 5, "article": 10, "main": 8, "section": 3, "pre": 3, "td": 3, "blockquote": 3,
+    "body": 0, "form": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3,
+    "address": -3, "th": -5, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5,
+}
+
+# Scoring of text blocks.
+HTML_MIN_SCORED_CHARS = 25       # shorter blocks add nothing to their ancestors' scores
+HTML_CHARS_PER_POINT = 100       # one point per this many characters ...
+HTML_MAX_LENGTH_POINTS = 3       # ... up to this many
+HTML_ANCESTOR_LEVELS = 5         # how far up a block's score spreads
+HTML_SIBLING_SHARE = 0.2         # a sibling joins when it scores this share of the best
+HTML_SIBLING_MIN_SCORE = 10
+HTML_SIBLING_PARAGRAPH_CHARS = 80  # an unscored sibling paragraph at least this long joins
+HTML_PROMOTE_SHARE = 0.75        # move up to the parent when it scores near the best
+
+# Pruning inside the chosen container.
+HTML_MAX_BLOCK_LINK_DENSITY = 0.5   # a block mostly of link text is navigation
+HTML_MAX_LIST_LINK_DENSITY = 0.5    # a list mostly of links is a link list
+HTML_MAX_CONTAINER_LINK_DENSITY = 0.6
+HTML_SMALL_TAG_CHARS = 500          # a <form>/<header>/<footer> with less text is chrome
+HTML_KEEP_SHARE = 0.25              # ... unless it holds this share of the page's text
+
+# The chosen text is too short below this many characters; then all good blocks count.
+HTML_MIN_RESULT_CHARS = 250
+HTML_FALLBACK_MIN_CHARS = 40        # a block this long with few links is good on its own
+
+# Whole blocks of chrome, wherever they stand (short lines only).
+HTML_BOILERPLATE_BLOCK = re.compile(
+    r"(?i)^\W*(advertisement|advertisements|sponsored|ad|ads|share( this)?( (article|story|post))?"
+    r"|share on \w+|tweet|print( this)?( (article|story|page))?|e-?mail( this)?( (article|story|page))?"
+    r"|click here\b.{0,60}|read more|continue reading|comments?|\d+ comments?|leave a (comment|reply)"
+    r"|(sign up|subscribe)\b.{0,80}newsletter.{0,40}|back to top|top of page|skip to (main )?content"
+    r"|all rights reserved.{0,40}|(copyright|©).{0,80}|related (articles|stories|posts|content|links)"
+    r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
+    r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
+)
+
+# Metadata sources, best first.
+HTML_TITLE_METAS = ("og:title", "twitter:title", "title", "dc.title", "sailthru.title")
+HTML_AUTHOR_METAS = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author", "twitter:creator")
+HTML_DATE_METAS = (
+    "article:published_time", "og:article:published_time", "datepublished", "pubdate",
+    "publishdate", "publish-date", "publish_date", "date", "dc.date", "dc.date.issued",
+    "dcterms.created", "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published",
+    "originalpublicationdate", "displaydate", "og:published_time", "article:modified_time",
+    "last-modified",
+)
+HTML_SITE_METAS = ("og:site_name", "application-name", "twitter:site")
+HTML_BYLINE_TOKENS = frozenset({"byline", "author", "authors", "byline-author", "contributor", "writer", "by"})
+# Separators between a title and the site name it ends with.
+HTML_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»«/]\s+|\s+::\s+")
+# A byline's leading word.
+HTML_BYLINE_PREFIX = re.compile(r"(?i)^\s*(by|written by|posted by|words by|author|authors|von|par|por)\b\s*:?\s*")
+# A title's last part after a separator is a site suffix when this short.
+HTML_TITLE_SUFFIX_MAX_WORDS = 4
+# A date in a url path (/2019/05/12/ or /2019-05-12), the last resort for `published`.
+HTML_URL_DATE = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)")

@@ -1,0 +1,335 @@
+"""Plain-text and Markdown scrapes → Extracted.
+
+A scrape is split into blocks at blank lines; blocks a page break cut in two are rejoined;
+the headline, byline and date near the top become metadata; each block is then scored as
+content or chrome, and the densest run of content (a maximum-sum span, as in Finn's Body
+Text Extraction) is kept, minus the chrome blocks inside it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from . import rules
+from .dates import is_date_line, parse_date
+from .extracted import Extracted
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# A host written as a link: with a scheme, a "www." or a path after it.
+_LINKED_HOST = re.compile(
+    r"(?i)(?:https?://(?:www\.)?|\bwww\.)([a-z0-9-]+(?:\.[a-z0-9-]+)+)"
+    r"|\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/"
+)
+_PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$")
+# How far into a page the headline and byline may stand, in blocks.
+HEADLINE_ZONE = 6
+BYLINE_ZONE = 4
+
+
+@dataclass
+class Block:
+    """One blank-line-separated unit of a text scrape, with the traits the scorer reads."""
+
+    text: str
+    heading: bool = False  # written as a Markdown heading
+    links: int = 0  # Markdown links and bare URLs/handles it held
+
+    @property
+    def words(self) -> list[str]:
+        return _WORD.findall(self.text)
+
+    @property
+    def ends_sentence(self) -> bool:
+        return bool(rules.SENTENCE_END.search(self.text))
+
+
+def extract_text(text: str, url: str | None = None, source: str | None = None,
+                 repeated: frozenset[str] = frozenset()) -> Extracted:
+    """Main-text paragraphs and metadata of one plain-text or Markdown scrape."""
+    header, body = _read_header(text)
+    url = url or header.get("url") or header.get("source") or header.get("link")
+    blocks = rejoin_broken_paragraphs(split_blocks(body))
+    found = Extracted(site=site_of(url, source, blocks))
+    found.title = header.get("title", "")
+    found.author = header.get("author")
+    found.published = parse_date(header.get("published") or header.get("date"))
+    blocks = _take_headline_and_byline(blocks, found)
+    found.paragraphs = [b.text for b in main_blocks(blocks, repeated)]
+    return found
+
+
+def normalize_block(text: str) -> str:
+    """The form in which blocks are compared across pages."""
+    return " ".join(text.lower().split())
+
+
+# ---------------------------------------------------------------- splitting
+
+
+def _read_header(text: str) -> tuple[dict[str, str], str]:
+    """Scraper header lines ("URL: …", "Title: …") or YAML front matter at the very top."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fields: dict[str, str] = {}
+    start = 0
+    fenced = lines and lines[0].strip() == "---"
+    if fenced:
+        start = 1
+    i = start
+    while i < len(lines) and i < 20:
+        line = lines[i]
+        if fenced and line.strip() == "---":
+            return fields, "\n".join(lines[i + 1:])
+        m = rules.HEADER_FIELDS.match(line)
+        if not m:
+            break
+        fields[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+        i += 1
+    if fenced or not fields:
+        return ({}, "\n".join(lines)) if not fenced else (fields, "\n".join(lines[i:]))
+    return fields, "\n".join(lines[i:])
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Blank-line blocks; a block of short unwrapped lines becomes one block per line."""
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text):
+        lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        units = [" ".join(lines)] if _hard_wrapped(lines) else lines
+        for unit in units:
+            block = _block_from_markdown(unit)
+            if block.text and not _PAGE_NUMBER.match(block.text):
+                blocks.append(block)
+    return blocks
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Lines of one paragraph wrapped at a fixed width, as opposed to separate lines."""
+    if len(lines) < 2:
+        return True
+    inner = lines[:-1]
+    wrapped = sum(1 for ln in inner if 40 <= len(ln) <= 100 and not rules.SENTENCE_END.search(ln))
+    return wrapped / len(inner) >= 0.6
+
+
+def _block_from_markdown(line: str) -> Block:
+    heading = bool(rules.MARKDOWN_HEADING.match(line))
+    text = rules.MARKDOWN_HEADING.sub("", line)
+    links = len(rules.MARKDOWN_LINK.findall(text))
+    text = rules.MARKDOWN_LINK.sub(lambda m: m.group(1), text)
+    links += len(rules.URL_OR_HANDLE.findall(text))
+    text = rules.MARKDOWN_EMPHASIS.sub("", text)
+    return Block(" ".join(text.split()), heading=heading, links=links)
+
+
+def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
+    """Join a paragraph that a page break split mid-sentence back into one block."""
+    out: list[Block] = []
+    for block in blocks:
+        if out and _continues(out[-1], block):
+            prev = out[-1]
+            out[-1] = Block(prev.text + " " + block.text, links=prev.links + block.links)
+        else:
+            out.append(block)
+    return out
+
+
+def _continues(prev: Block, nxt: Block) -> bool:
+    if prev.heading or nxt.heading or prev.ends_sentence or len(prev.words) < 8:
+        return False
+    if not nxt.words or is_date_line(nxt.text) or _is_chrome(nxt):
+        return False
+    last_word = prev.words[-1].lower()
+    first = nxt.text[0]
+    if first.islower():
+        return True
+    # "…reach the" / "US border…": the break fell after a word no sentence ends on.
+    return last_word in rules.DANGLING_WORDS and len(nxt.words) >= 4
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def _take_headline_and_byline(blocks: list[Block], found: Extracted) -> list[Block]:
+    """Fill title/author/published from the top of the page; drop the blocks used."""
+    used: set[int] = set()
+    title_at = None
+    for i, block in enumerate(blocks[:HEADLINE_ZONE]):
+        if _is_chrome(block) or _is_photo_credit(block):
+            continue
+        if _headline_shaped(block):
+            title_at = i
+            break
+        if len(block.words) > 30:
+            break  # body text began; no headline in this scrape
+    if title_at is not None:
+        if not found.title:
+            found.title = blocks[title_at].text
+        if normalize_block(blocks[title_at].text) == normalize_block(found.title):
+            used.add(title_at)
+        start = title_at + 1
+    else:
+        start = 0
+    used |= _read_byline(blocks, start, found)
+    return [b for i, b in enumerate(blocks) if i not in used]
+
+
+def _headline_shaped(block: Block) -> bool:
+    words = block.words
+    return (
+        1 <= len(words) <= 30
+        and not block.text.endswith(".")
+        and not is_date_line(block.text)
+        and block.links == 0
+    )
+
+
+def _read_byline(blocks: list[Block], start: int, found: Extracted) -> set[int]:
+    """Author and date lines just under the headline; returns the indexes consumed."""
+    used: set[int] = set()
+    zone = range(start, min(len(blocks), start + BYLINE_ZONE))
+    dated = any(is_date_line(blocks[i].text) for i in zone)
+    for i in zone:
+        text = blocks[i].text
+        if is_date_line(text):
+            found.published = found.published or parse_date(text)
+            used.add(i)
+        elif author := _byline_author(text, beside_date=dated):
+            found.author = found.author or author
+            if not is_date_line(text) and (date := parse_date(text)):
+                found.published = found.published or date
+            used.add(i)
+        elif len(blocks[i].words) > 12:
+            break  # the article began
+    return used
+
+
+def _byline_author(text: str, beside_date: bool) -> str | None:
+    """The author named by a byline line, or None when the line is not a byline."""
+    prefixed = rules.BYLINE_PREFIX.match(text)
+    candidate = text[prefixed.end():] if prefixed else text
+    # "Jane Doe | 3 March 2024", "Jane Doe · Reuters"
+    candidate = re.split(r"\s+[|·•—–]\s+|\s+-\s+|,\s+(?=\d)", candidate)[0].strip(" ,")
+    names = [n for n in rules.AUTHOR_SEPARATORS.split(candidate) if n]
+    if not names or not all(rules.PERSON_NAME.match(n) for n in names):
+        return None
+    if not prefixed and not beside_date:
+        return None  # a bare capitalised line is only a byline when a date stands by it
+    return ", ".join(names)
+
+
+def site_of(url: str | None, source: str | None, blocks: list[Block]) -> str | None:
+    """The site's host: from the url, a host-named corpus folder, or the page's own links."""
+    if url:
+        host = urlsplit(url if "//" in url else "//" + url).hostname
+        if host:
+            return host.removeprefix("www.")
+    if source and "/" in source:
+        top = source.split("/", 1)[0]
+        if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", top.lower()):
+            return top.lower().removeprefix("www.")
+    hosts: dict[str, int] = {}
+    for block in blocks:
+        for m in _LINKED_HOST.finditer(block.text):
+            host = (m.group(1) or m.group(2)).lower()
+            if host.split(".")[0] not in rules.SOCIAL_WORDS:
+                hosts[host] = hosts.get(host, 0) + 1
+    return max(hosts, key=hosts.get) if hosts else None
+
+
+# ---------------------------------------------------------------- content
+
+
+def main_blocks(blocks: list[Block], repeated: frozenset[str] = frozenset()) -> list[Block]:
+    """The article's blocks: the best-scoring contiguous span, minus chrome inside it."""
+    kinds = [block_kind(b, repeated) for b in blocks]
+    end = _article_end(blocks, kinds)
+    scores = [_span_score(b, k) for b, k in zip(blocks[:end], kinds[:end])]
+    lo, hi = _best_span(scores)
+    return [b for b, k in zip(blocks[lo:hi], kinds[lo:hi]) if k in ("content", "short")]
+
+
+def block_kind(block: Block, repeated: frozenset[str] = frozenset()) -> str:
+    """content, short (subheading or label), marker (name/date line), or chrome."""
+    words = block.words
+    n = len(words)
+    if n == 0 or _is_chrome(block) or _is_photo_credit(block):
+        return "chrome"
+    if normalize_block(block.text) in repeated:
+        return "chrome"
+    if block.links / n > 0.25:
+        return "chrome"
+    if is_date_line(block.text) or (n <= 4 and _looks_like_name(block.text)):
+        return "marker"
+    if n >= 6 and (block.ends_sentence or n >= 25):
+        return "content"
+    return "short"
+
+
+def _span_score(block: Block, kind: str) -> float:
+    # Chrome is removed anyway, so it neither extends nor breaks the span; name and date
+    # lines mark listings (teasers, comments) and break it; short lines are subheadings
+    # between paragraphs, cheap to cross but costly as a span edge.
+    if kind == "content":
+        return float(len(block.words))
+    if kind == "marker":
+        return -15.0
+    if kind == "short":
+        return -3.0 - 0.2 * len(block.words)
+    return 0.0
+
+
+def _article_end(blocks: list[Block], kinds: list[str]) -> int:
+    """Index of the chrome block that closes the article, or len(blocks).
+
+    A share bar or call to action late in the page ends the article when what follows is
+    a listing (name or date lines) or far less text than what came before.
+    """
+    content = [len(b.words) if k == "content" else 0 for b, k in zip(blocks, kinds)]
+    total = sum(content)
+    before = 0
+    for i, kind in enumerate(kinds):
+        before += content[i]
+        if kind != "chrome" or before < 0.5 * total:
+            continue
+        after = total - before
+        listing = any(k == "marker" for k in kinds[i + 1:])
+        if listing or after < 0.25 * before:
+            return i
+    return len(blocks)
+
+
+def _best_span(scores: list[float]) -> tuple[int, int]:
+    """The [lo, hi) run with the largest sum (Kadane); empty when nothing is positive."""
+    best, best_lo, best_hi = 0.0, 0, 0
+    run, run_lo = 0.0, 0
+    for i, score in enumerate(scores):
+        if run <= 0:
+            run, run_lo = 0.0, i
+        run += score
+        if run > best:
+            best, best_lo, best_hi = run, run_lo, i + 1
+    return best_lo, best_hi
+
+
+def _is_chrome(block: Block) -> bool:
+    """Share bars, calls to action, legal lines and other page furniture."""
+    text = block.text
+    words = text.lower().replace("|", " ").split()
+    if words and len(words) <= 12 and all(w.strip(".,:;·•") in rules.SOCIAL_WORDS for w in words):
+        return True
+    if any(p.search(text) for p in rules.BOILERPLATE_LINE_PATTERNS):
+        return len(block.words) <= 40
+    return False
+
+
+def _is_photo_credit(block: Block) -> bool:
+    return len(block.words) <= 40 and bool(rules.PHOTO_CREDIT_PATTERN.search(block.text)) and (
+        not block.ends_sentence or len(block.words) <= 12
+    )
+
+
+def _looks_like_name(text: str) -> bool:
+    return bool(rules.PERSON_NAME.match(text.strip()))

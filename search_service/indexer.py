@@ -1,0 +1,200 @@
+"""Indexer stage: Documents → a Whoosh index, written aside and switched in atomically.
+
+Layout of an index folder::
+
+    index/CURRENT             name of the generation being served (replaced atomically)
+    index/gen-<time>-<pid>/   one complete Whoosh index per ingest
+    index/.lock               held by the one ingest allowed at a time
+
+Readers resolve CURRENT once and keep that generation open until CURRENT changes, so a
+running server never sees a half-written index and a failed ingest leaves the old one.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+from .models import Document
+
+CURRENT = "CURRENT"
+LOCK = ".lock"
+GENERATION_PREFIX = "gen-"
+KEEP_GENERATIONS = 2  # the one served and the one before, for readers still on it
+
+# Lowercase, fold accents (López = Lopez), stem English; keep stopwords so that
+# phrases like "the who" and "US border" stay exact.
+ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter()
+
+TITLE_BOOST = 2.0
+
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True),
+    source=ID(stored=True),
+    url=STORED(),
+    site=ID(stored=True),
+    title=TEXT(analyzer=ANALYZER, stored=True, phrase=True, field_boost=TITLE_BOOST),
+    author=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
+    published=ID(stored=True, sortable=True),
+    lang=ID(stored=True),
+    text=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
+)
+
+# Fields searched by a query's words and phrases.
+SEARCH_FIELDS = ("title", "text")
+
+
+class IndexBusyError(RuntimeError):
+    """Another ingest holds the index's writer lock."""
+
+
+class NoIndexError(FileNotFoundError):
+    """The folder holds no index yet."""
+
+
+@dataclass
+class BuildReport:
+    generation: str
+    documents: int
+    seconds: float
+
+
+@contextmanager
+def writer_lock(root: Path):
+    """Hold the index folder's single-writer lock, or raise IndexBusyError at once."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusyError(f"another ingest is writing {root}; try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_index(
+    documents: Iterable[Document],
+    root: str | os.PathLike,
+    on_document: Callable[[Document], None] | None = None,
+) -> BuildReport:
+    """Index documents into a new generation under root and switch it in when complete."""
+    root = Path(root)
+    started = time.monotonic()
+    with writer_lock(root):
+        generation = f"{GENERATION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+        folder = root / generation
+        folder.mkdir()
+        try:
+            count = _write_generation(folder, documents, on_document)
+            _switch_current(root, generation)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _prune_generations(root)
+    return BuildReport(generation, count, time.monotonic() - started)
+
+
+def _write_generation(folder: Path, documents: Iterable[Document], on_document) -> int:
+    ix = whoosh_index.create_in(str(folder), SCHEMA)
+    writer = ix.writer(limitmb=256)
+    count = 0
+    try:
+        for doc in documents:
+            writer.add_document(
+                id=doc.id,
+                source=doc.source,
+                url=doc.url,
+                site=doc.site,
+                title=doc.title,
+                author=doc.author,
+                published=doc.published,
+                lang=doc.lang,
+                text=doc.text,
+            )
+            count += 1
+            if on_document:
+                on_document(doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return count
+
+
+def _switch_current(root: Path, generation: str) -> None:
+    """Point CURRENT at the generation with one atomic rename, durable on disk."""
+    tmp = root / f"{CURRENT}.{os.getpid()}.tmp"
+    with open(tmp, "w") as handle:
+        handle.write(generation + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / CURRENT)
+    dir_fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _prune_generations(root: Path) -> None:
+    """Remove old and abandoned generations, keeping the current one and its predecessor."""
+    current = current_generation(root)
+    generations = sorted(
+        (p for p in root.iterdir() if p.is_dir() and p.name.startswith(GENERATION_PREFIX)),
+        key=lambda p: p.stat().st_mtime,
+    )
+    keep = {current}
+    keep.update(p.name for p in [g for g in generations if g.name != current][-(KEEP_GENERATIONS - 1):])
+    for path in generations:
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def current_generation(root: str | os.PathLike) -> str | None:
+    """The generation CURRENT names, or None when there is no index."""
+    try:
+        name = (Path(root) / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def has_index(root: str | os.PathLike) -> bool:
+    """True when root holds a complete, switched-in index."""
+    name = current_generation(root)
+    return bool(name) and whoosh_index.exists_in(str(Path(root) / name))
+
+
+def open_index(root: str | os.PathLike):
+    """Open the generation CURRENT names; returns (generation, whoosh index)."""
+    name = current_generation(root)
+    if not name or not whoosh_index.exists_in(str(Path(root) / name)):
+        raise NoIndexError(f"no index in {root}: run `search-service ingest` first")
+    return name, whoosh_index.open_dir(str(Path(root) / name))
+
+
+def index_stats(root: str | os.PathLike) -> dict:
+    """Document count, generation, size on disk and field names of the served index."""
+    generation, ix = open_index(root)
+    folder = Path(root) / generation
+    with ix.searcher() as searcher:
+        documents = searcher.doc_count()
+    return {
+        "documents": documents,
+        "generation": generation,
+        "path": str(folder.resolve()),
+        "size_bytes": sum(p.stat().st_size for p in folder.iterdir() if p.is_file()),
+        "fields": sorted(SCHEMA.names()),
+    }
