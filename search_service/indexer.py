@@ -32,9 +32,13 @@ LOCK = ".lock"
 GENERATION_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the one served and the one before, for readers still on it
 
+# Words (and dotted abbreviations like U.S.) only: Whoosh's default pattern also takes
+# "*" into tokens, which would make a literal "*" a searchable term.
+TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
+
 # Lowercase, fold accents (López = Lopez), stem English; keep stopwords so that
 # phrases like "the who" and "US border" stay exact.
-ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter()
+ANALYZER = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter()
 
 TITLE_BOOST = 2.0
 

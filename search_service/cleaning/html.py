@@ -8,6 +8,7 @@ container wins, and its blocks are pruned. All vocabularies live in rules.py.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _COMMAS = re.compile(r"[,，、،]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 _PARAGRAPH_TAGS = frozenset({
@@ -68,22 +72,43 @@ def _parse(markup: str):
     if isinstance(markup, bytes):
         markup = markup.decode("utf-8", errors="replace")
     markup = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", markup, count=1))
+    # libxml2 drops everything after </html>, where glued-on second documents and late
+    # content live; browsers keep it, so the closing tags go.
+    markup = _repair_title(_DOCUMENT_END.sub("", markup))
     if not markup.strip():
         return None
     try:
-        return lxml.html.document_fromstring(markup, parser=_PARSER)
+        root = lxml.html.document_fromstring(markup, parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError):
         return _parse_with_soup(markup)
+    if _looks_truncated(root, markup):
+        reparsed = _parse_with_soup(markup)
+        return root if reparsed is None else reparsed
+    return root
+
+
+def _looks_truncated(root, markup: str) -> bool:
+    """True when libxml2 gave up early on broken markup and kept almost nothing."""
+    if len(markup) < rules.HTML_TRUNCATED_MARKUP_CHARS:
+        return False
+    return next(itertools.islice(root.iter(), rules.HTML_TRUNCATED_MAX_ELEMENTS, None), None) is None
+
+
+def _repair_title(markup: str) -> str:
+    """Close a <title> left open, which would swallow the whole page as its text."""
+    opened = _TITLE_OPEN.search(markup)
+    if opened is None or _TITLE_CLOSE.search(markup, opened.end()):
+        return markup
+    cut = markup.find("<", opened.end())
+    return markup if cut < 0 else markup[:cut] + "</title>" + markup[cut:]
 
 
 def _parse_with_soup(markup: str):
     """BeautifulSoup's more forgiving parse, converted to an lxml tree; None on failure."""
     try:
-        from bs4 import BeautifulSoup
         from lxml.html import soupparser
 
-        soup = BeautifulSoup(markup, "html.parser")
-        return soupparser.convert_tree(soup)[0]
+        return soupparser.fromstring(markup, features="html.parser")
     except Exception:
         return None
 
@@ -282,9 +307,9 @@ def _main_text(root, repeated: frozenset[str], title: str) -> list[str]:
     if not page.blocks:
         return []
     n = len(page.tags)
-    chars, links = _aggregate(page, n)
-    total = chars[0] or 1
-    valid = {m for m in page.marked if _mark_holds(page, m, chars[m], total)}
+    chars, links, good = _aggregate(page, n)
+    total = good[0] or 1
+    valid = {m for m in page.marked if _mark_holds(page, m, good[m], total)}
     chosen = _choose(page, chars, links, valid)
     kept = _prune(page, chosen, valid, chars, links, repeated)
     if sum(b.chars for b in kept) < rules.HTML_MIN_RESULT_CHARS:
@@ -296,26 +321,29 @@ def _main_text(root, repeated: frozenset[str], title: str) -> list[str]:
     return _drop_title(kept, title)
 
 
-def _aggregate(page: _Page, n: int) -> tuple[list[int], list[int]]:
-    """Characters and link characters of text under every element."""
-    chars, links = [0] * n, [0] * n
+def _aggregate(page: _Page, n: int) -> tuple[list[int], list[int], list[int]]:
+    """Characters, link characters and readable characters of text under every element."""
+    chars, links, good = [0] * n, [0] * n, [0] * n
     for b in page.blocks:
         chars[b.owner] += b.chars
         links[b.owner] += b.link_chars
+        if b.chars >= rules.HTML_MIN_SCORED_CHARS and b.link_chars * 2 < b.chars:
+            good[b.owner] += b.chars
     parents = page.parents
     for idx in range(n - 1, 0, -1):
         p = parents[idx]
         if p >= 0:
             chars[p] += chars[idx]
             links[p] += links[idx]
-    return chars, links
+            good[p] += good[idx]
+    return chars, links, good
 
 
-def _mark_holds(page: _Page, idx: int, chars: int, total: int) -> bool:
-    """A chrome-looking element stays chrome unless it holds most of the page's text."""
+def _mark_holds(page: _Page, idx: int, good: int, total: int) -> bool:
+    """A chrome-looking element stays chrome unless it holds most of the page's readable text."""
     if page.tags[idx] in rules.HTML_DROP_IF_SMALL_TAGS and page.weights[idx] >= 0:
-        return chars < rules.HTML_SMALL_TAG_CHARS or chars < rules.HTML_KEEP_SHARE * total
-    return chars < rules.HTML_KEEP_SHARE * total
+        return good < rules.HTML_SMALL_TAG_CHARS or good < rules.HTML_KEEP_SHARE * total
+    return good < rules.HTML_KEEP_SHARE * total
 
 
 def _in_chrome(block: _Block, valid: set[int], below: int = -1) -> bool:

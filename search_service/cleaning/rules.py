@@ -196,8 +196,8 @@ HTML_STRONG_BOILERPLATE_TOKENS = frozenset({
     "comment", "comments", "commentlist", "share", "sharing", "sharebar", "social", "cookie",
     "consent", "newsletter", "related", "recommended", "recommendations", "footer", "nav",
     "navigation", "breadcrumb", "breadcrumbs", "tags", "meta", "byline", "sidebar", "ad",
-    "ads", "advert", "advertisement", "promo", "sponsored", "popup", "modal", "widget",
-    "disqus", "subscribe", "author", "bio", "rating", "print", "email", "more", "teaser",
+    "ads", "advert", "advertisement", "promo", "sponsored", "widget",
+    "disqus", "subscribe", "bio", "rating", "print", "email", "teaser",
     "teasers", "trending", "popular", "toolbar", "pagination", "pager",
 })
 
@@ -263,3 +263,7 @@ HTML_BYLINE_PREFIX = re.compile(r"(?i)^\s*(by|written by|posted by|words by|auth
 HTML_TITLE_SUFFIX_MAX_WORDS = 4
 # A date in a url path (/2019/05/12/ or /2019-05-12), the last resort for `published`.
 HTML_URL_DATE = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+# A page of at least this much markup that lxml turns into fewer elements was cut short by
+# broken markup; BeautifulSoup reparses it.
+HTML_TRUNCATED_MARKUP_CHARS = 2000
+HTML_TRUNCATED_MAX_ELEMENTS = 8

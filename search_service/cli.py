@@ -1,0 +1,159 @@
+"""`search-service ingest | search | serve | stats`: argument parsing over the stage functions."""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import sys
+from pathlib import Path
+
+from .config import Config
+from .indexer import IndexBusyError, NoIndexError, has_index, index_stats
+from .ingest import IngestSummary, ingest
+from .models import SearchRequest
+from .search import QueryError, SearchIndex
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (NoIndexError, FileNotFoundError, IndexBusyError, QueryError, ValueError) as exc:
+        print(f"search-service: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nsearch-service: interrupted; the previous index is still the one served", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="search-service", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    defaults = Config.from_env()
+
+    p = commands.add_parser("ingest", help="read, clean and index a corpus folder")
+    p.add_argument("corpus", nargs="?", default=str(defaults.corpus_dir), help="corpus folder (default: %(default)s)")
+    p.add_argument("--index", default=str(defaults.index_dir), help="index folder (default: %(default)s)")
+    p.add_argument("--max-file-mb", type=float, default=defaults.max_file_bytes / 1024 / 1024,
+                   help="skip files larger than this (default: %(default)g)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_ingest)
+
+    p = commands.add_parser("search", help="query an index from the shell")
+    p.add_argument("query")
+    p.add_argument("--index", default=str(defaults.index_dir))
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--per-page", type=int, default=defaults.default_per_page)
+    p.add_argument("--json", action="store_true", help="print the API's JSON instead of text")
+    p.set_defaults(run=cmd_search)
+
+    p = commands.add_parser("serve", help="serve the index over HTTP with gunicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=min(4, 2 * (os.cpu_count() or 1) + 1))
+    p.add_argument("--index", default=str(defaults.index_dir))
+    p.add_argument("--corpus", default=str(defaults.corpus_dir), help="built into the index first when there is none")
+    p.set_defaults(run=cmd_serve)
+
+    p = commands.add_parser("stats", help="what the index holds")
+    p.add_argument("--index", default=str(defaults.index_dir))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_stats)
+    return parser
+
+
+def cmd_ingest(args) -> int:
+    if args.max_file_mb <= 0:
+        raise ValueError("--max-file-mb must be positive")
+    bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
+    summary = ingest(args.corpus, args.index, int(args.max_file_mb * 1024 * 1024), progress=bar)
+    if bar:
+        bar.finish()
+    print(format_summary(summary, args.index))
+    return 0
+
+
+def format_summary(summary: IngestSummary, index: str) -> str:
+    """The closing report of an ingest, for people."""
+    lines = [
+        f"files: {summary.files}   pages read: {summary.pages_read}   "
+        f"skipped: {len(summary.skipped)}   documents indexed: {summary.documents}   "
+        f"time: {summary.seconds:.1f}s",
+    ]
+    for reason, count in summary.skipped_by_reason().most_common():
+        lines.append(f"  skipped {count} × {reason}")
+    for skipped in summary.skipped[:20]:
+        lines.append(f"    {skipped.source}: {skipped.reason}")
+    if len(summary.skipped) > 20:
+        lines.append(f"    … and {len(summary.skipped) - 20} more")
+    lines.append(f"index: {Path(index) / (summary.generation or '')} (now current)")
+    return "\n".join(lines)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, redrawn in place."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.WIDTH * done // max(1, total)
+        if filled == self._last and done != total:
+            return
+        self._last = filled
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{total} files")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write("\n")
+
+
+def cmd_search(args) -> int:
+    index = SearchIndex(args.index)
+    results = index.search(SearchRequest(args.query, max(1, args.page), max(1, min(100, args.per_page))))
+    if args.json:
+        print(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{results.total} results for {results.query!r} ({results.took_ms:.0f} ms)\n")
+    for rank, hit in enumerate(results.hits, start=(results.page - 1) * results.per_page + 1):
+        meta = " · ".join(x for x in (hit.site, hit.author, hit.published) if x)
+        print(f"{rank}. {hit.title}\n   {hit.url or hit.source}" + (f"\n   {meta}" if meta else ""))
+        print(f"   {_plain_snippet(hit.snippet)}\n")
+    return 0
+
+
+def _plain_snippet(snippet: str) -> str:
+    return html.unescape(snippet.replace("<mark>", "[").replace("</mark>", "]"))
+
+
+def cmd_stats(args) -> int:
+    stats = index_stats(args.index)
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    if not has_index(args.index):
+        print(f"no index in {args.index}: building it from {args.corpus} first", file=sys.stderr)
+        summary = ingest(args.corpus, args.index, progress=None)
+        print(format_summary(summary, args.index), file=sys.stderr)
+    from .web import create_app
+    from .web.server import run_gunicorn
+
+    config = Config.from_env(index_dir=Path(args.index), corpus_dir=Path(args.corpus))
+    run_gunicorn(create_app(config), host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The JSON API: /api/search, /api/documents/<id>, /healthz."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .errors import ApiError
+from .params import search_request
+
+api = Blueprint("api", __name__)
+
+_DOCUMENT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def search_index():
+    return current_app.extensions["search_index"]
+
+
+@api.get("/api/search")
+def search():
+    """Ranked hits with snippets for q, one page at a time."""
+    req = search_request(request.args, current_app.config["SEARCH"])
+    return jsonify(search_index().search(req).as_dict())
+
+
+@api.get("/api/documents/<doc_id>")
+def document(doc_id: str):
+    """One document with its full clean text."""
+    fields = search_index().document(doc_id) if _DOCUMENT_ID.fullmatch(doc_id) else None
+    if fields is None:
+        raise ApiError(404, "not_found", "no document has this id")
+    keys = ("id", "title", "url", "source", "site", "author", "published", "lang", "text")
+    return jsonify({k: fields.get(k) for k in keys})
+
+
+@api.get("/healthz")
+def healthz():
+    """Liveness and what is being served."""
+    index = search_index()
+    return jsonify(status="ok", documents=index.document_count(), generation=index.generation)
