@@ -36,9 +36,10 @@ KEEP_GENERATIONS = 2  # the one served and the one before, for readers still on 
 # "*" into tokens, which would make a literal "*" a searchable term.
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 
-# Lowercase, fold accents (López = Lopez), stem English; keep stopwords so that
+# Lowercase, fold accents (López = Lopez), stem English (Snowball; Whoosh's Porter
+# leaves "running" as "runn"); keep stopwords so that
 # phrases like "the who" and "US border" stay exact.
-ANALYZER = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter()
+ANALYZER = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(lang="en")
 
 TITLE_BOOST = 2.0
 

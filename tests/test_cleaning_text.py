@@ -1,0 +1,206 @@
+"""The text-scrape cleaner: on the sample corpus, and on small pages written to show one rule each."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from search_service.cleaning import clean_page
+from search_service.cleaning.text import extract_text, rejoin_broken_paragraphs, split_blocks
+from search_service.ingest import ingest
+from search_service.models import RawPage
+from search_service.sources import iter_corpus
+
+
+@pytest.fixture(scope="module")
+def seed_docs(corpus_dir):
+    """The five sample pages cleaned with corpus-wide repetition, keyed by file name."""
+    from search_service.cleaning import RepeatedBlocks
+
+    pages = [p for p in iter_corpus(corpus_dir) if isinstance(p, RawPage)]
+    repeated = RepeatedBlocks()
+    for page in pages:
+        repeated.add(page)
+    return {p.source[:3]: (p, clean_page(p, repeated.for_page(p))) for p in pages}
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+# --------------------------------------------------------------- the sample corpus
+
+BOILERPLATE_ONLY_WORDS = {
+    "000": ["contact"],  # "To contact the … visit:" footer and its link
+    "001": ["contact"],
+    "002": ["instagram", "youtube", "militant", "tatarova", "cozzarelli", "alaniz", "columbia"],
+    "003": ["mailing", "modified", "zulu", "cleared"],
+    "004": ["diplomatique", "pendants"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(BOILERPLATE_ONLY_WORDS))
+def test_boilerplate_words_are_gone(seed_docs, page):
+    _, doc = seed_docs[page]
+    assert not words(doc.text) & set(BOILERPLATE_ONLY_WORDS[page])
+
+
+@pytest.mark.parametrize("page", ["000", "001", "002", "003", "004"])
+def test_every_article_paragraph_is_kept(seed_docs, page):
+    raw, doc = seed_docs[page]
+    # Every long sentence-shaped paragraph of the article body is in the clean text,
+    # except the teasers of the related-articles list, which follow the page's last share bar.
+    body = raw.text.split("Facebook Twitter Share")[1] if page == "002" else raw.text
+    body = body.split("\nLeft Voice\n")[0]
+    clean = " ".join(doc.text.split())
+    checked = 0
+    for block in re.split(r"\n\s*\n", body):
+        block = " ".join(block.replace("*", "").split())
+        if len(block.split()) >= 30 and block.endswith((".", "”", '"', ")")):
+            assert block in clean
+            checked += 1
+    assert checked >= 5
+
+
+def test_no_share_bars_or_footers_remain(seed_docs):
+    for _, doc in seed_docs.values():
+        for paragraph in doc.text.split("\n\n"):
+            assert not re.fullmatch(r"(?i)(facebook|twitter|instagram|youtube|share|\s)+", paragraph)
+            assert "Comments are closed" not in paragraph
+            assert "Join the mailing list" not in paragraph
+            assert "Page last modified" not in paragraph
+
+
+def test_titles_are_headlines(seed_docs):
+    titles = {k: doc.title for k, (_, doc) in seed_docs.items()}
+    assert titles["000"] == "President AMLO invites US special forces to train troops in Mexico"
+    assert titles["001"] == "AMLO accuses US of meddling in Mexico"
+    assert titles["002"].startswith("The Re-Colonization of Mexico")
+    assert titles["003"] == "Mexico - Relations with the United States"
+    assert titles["004"] == "Mexico-US: Time to reset relations"
+
+
+def test_bylines_become_author_and_date(seed_docs):
+    assert (seed_docs["000"][1].author, seed_docs["000"][1].published) == ("Andrea Lobo", "2023-12-01")
+    assert (seed_docs["001"][1].author, seed_docs["001"][1].published) == ("Andrea Lobo", "2023-05-08")
+    for page in ("002", "003", "004"):
+        assert seed_docs[page][1].author is None
+    # The byline is metadata now, not body text.
+    assert not seed_docs["000"][1].text.startswith("Andrea Lobo")
+    assert "1 December 2023" not in seed_docs["000"][1].text
+
+
+def test_page_breaks_are_rejoined_in_the_samples(seed_docs):
+    text = seed_docs["001"][1].text
+    assert "promising to let them reach the US border unimpeded" in text
+    assert "refusing to recognize Biden’s clear electoral victory" in text
+    text = seed_docs["000"][1].text
+    assert "on Mexican soil like the yearly exercise" in text
+    assert "Congress members calling to deploy" in text
+    # …and each rejoined sentence sits inside one paragraph.
+    assert any("reach the US border unimpeded" in p and p.startswith("On Thursday")
+               for p in seed_docs["001"][1].text.split("\n\n"))
+
+
+def test_subheadings_inside_the_article_stay(seed_docs):
+    assert "Welcome mat for US security" in seed_docs["004"][1].text.split("\n\n")
+    assert "The Need to Fight" in seed_docs["002"][1].text.split("\n\n")
+
+
+# --------------------------------------------------------------- general rules, on unseen pages
+
+ARTICLE = """Why the river flooded again
+
+By Maria Gonzalez | March 3, 2024
+
+Share on Facebook Twitter Email
+
+The river rose four metres overnight, the third flood this decade, and the town council met in emergency session to decide what to do about the levee.
+
+Engineers had warned in 2019 that the levee could not hold a flood of this size, but the repairs they proposed were never funded by the regional government in
+
+the capital, which argued that the risk was overstated.
+
+What comes next
+
+Residents now want a relocation plan, and the council has promised one by the end of the year, with money set aside for the families who lost their homes.
+
+Photo: John Smith / Reuters
+
+Related articles
+
+Heatwave breaks records across the south
+
+Temperatures passed forty degrees in six cities on Tuesday, and hospitals reported a rise in admissions among older people living alone.
+
+Jane Doe
+
+July 1, 2024
+
+Subscribe to our newsletter
+
+© 2024 Example Media. All rights reserved.
+"""
+
+
+def test_unseen_page_keeps_article_and_metadata():
+    found = extract_text(ARTICLE)
+    assert found.title == "Why the river flooded again"
+    assert found.author == "Maria Gonzalez"
+    assert found.published == "2024-03-03"
+    assert found.paragraphs[0].startswith("The river rose four metres")
+    assert "What comes next" in found.paragraphs
+    assert found.paragraphs[-1].startswith("Residents now want a relocation plan")
+
+
+def test_unseen_page_drops_chrome_and_teasers():
+    text = extract_text(ARTICLE).text
+    for chrome in ("Share on", "Photo:", "Related articles", "Heatwave", "Temperatures passed",
+                   "Jane Doe", "newsletter", "All rights reserved"):
+        assert chrome not in text
+
+
+def test_page_break_with_capitalised_continuation_is_rejoined():
+    text = extract_text(ARTICLE).text
+    assert "funded by the regional government in the capital, which argued" in text
+
+
+def test_headings_are_not_glued_to_the_next_paragraph():
+    blocks = rejoin_broken_paragraphs(split_blocks("Short heading here\n\nThe next paragraph starts here and goes on for a while."))
+    assert [b.text for b in blocks] == ["Short heading here", "The next paragraph starts here and goes on for a while."]
+
+
+def test_markdown_is_read_as_text():
+    found = extract_text("# A headline\n\nSome **bold** text with a [link](https://example.org/x) in a sentence that is long enough to count.\n")
+    assert found.title == "A headline"
+    assert found.paragraphs == ["Some bold text with a link in a sentence that is long enough to count."]
+
+
+def test_scraper_header_gives_url_title_and_site():
+    found = extract_text("URL: https://www.example.org/news/1\nTitle: Given title\n\nGiven title\n\n"
+                         "A paragraph with enough words in it to be content, ending as sentences do.\n")
+    assert found.title == "Given title"
+    assert found.site == "example.org"
+    assert found.paragraphs == ["A paragraph with enough words in it to be content, ending as sentences do."]
+
+
+def test_lines_repeated_across_a_site_are_dropped(tmp_path):
+    footer = "Support independent journalism in our region today"
+    for n in range(3):
+        (tmp_path / f"p{n}.txt").write_text(
+            f"Headline number {n}\n\nThe story number {n} has a long first paragraph with plenty of words to count as content.\n\n"
+            f"{footer}\n\nAnd it has a second paragraph that also carries enough words to be the article.\n"
+        )
+    summary = ingest(tmp_path, tmp_path / "index")
+    assert summary.documents == 3
+    from search_service.search import SearchIndex
+    from search_service.models import SearchRequest
+
+    assert SearchIndex(tmp_path / "index").search(SearchRequest("independent journalism")).total == 0
+    assert SearchIndex(tmp_path / "index").search(SearchRequest("second paragraph")).total == 3
+
+
+def test_empty_and_junk_text_never_raise():
+    for text in ["", "\n\n\n", "!!!", "a", "Share", "1\n\n2\n\n3", "x" * 10000]:
+        found = extract_text(text)
+        assert isinstance(found.paragraphs, list)

@@ -1,0 +1,90 @@
+"""The index: its analyzer, stable ids, and the atomic switch that keeps the old index serving."""
+from __future__ import annotations
+
+import pytest
+
+from search_service.cleaning import document_id
+from search_service.indexer import (
+    IndexBusyError, build_index, current_generation, has_index, index_stats, writer_lock,
+)
+from search_service.ingest import ingest
+from search_service.models import Document, SearchRequest
+from search_service.search import SearchIndex, analyse
+
+
+def doc(n: int, text: str, title: str = "") -> Document:
+    return Document(id=document_id(f"d{n}.txt"), source=f"d{n}.txt", text=text, title=title or f"Doc {n}")
+
+
+def test_analyzer_folds_accents_stems_and_keeps_stopwords():
+    assert analyse("López Mérida Peña") == analyse("Lopez Merida Pena")
+    assert analyse("the who and not") == ["the", "who", "and", "not"]
+    assert analyse("running") == analyse("runs")
+
+
+def test_ids_are_stable_and_derived_from_the_source():
+    assert document_id("a/b.txt") == document_id("a/b.txt")
+    assert document_id("a/b.txt") != document_id("a/c.txt")
+    assert len(document_id("x")) == 16
+
+
+def test_build_switches_generations_and_prunes_old_ones(tmp_path):
+    first = build_index([doc(1, "alpha words")], tmp_path)
+    assert current_generation(tmp_path) == first.generation
+    second = build_index([doc(1, "beta words")], tmp_path)
+    third = build_index([doc(1, "gamma words")], tmp_path)
+    assert current_generation(tmp_path) == third.generation
+    generations = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("gen-"))
+    assert generations == sorted([second.generation, third.generation])
+    assert index_stats(tmp_path)["documents"] == 1
+
+
+def test_failed_build_leaves_the_previous_index_serving(tmp_path):
+    build_index([doc(1, "the original text")], tmp_path)
+    before = current_generation(tmp_path)
+    reader = SearchIndex(tmp_path)
+    assert reader.search(SearchRequest("original")).total == 1
+
+    def failing():
+        yield doc(2, "half written")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        build_index(failing(), tmp_path)
+    assert current_generation(tmp_path) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("gen-")] == [before]
+    assert reader.search(SearchRequest("original")).total == 1
+    assert reader.search(SearchRequest("half")).total == 0
+
+
+def test_readers_pick_up_a_new_generation(tmp_path):
+    build_index([doc(1, "old content here")], tmp_path)
+    reader = SearchIndex(tmp_path)
+    assert reader.search(SearchRequest("old")).total == 1
+    build_index([doc(1, "new content here")], tmp_path)
+    assert reader.search(SearchRequest("old")).total == 0
+    assert reader.search(SearchRequest("new")).total == 1
+
+
+def test_one_writer_at_a_time(tmp_path):
+    with writer_lock(tmp_path):
+        with pytest.raises(IndexBusyError):
+            build_index([doc(1, "x")], tmp_path)
+    assert not has_index(tmp_path)
+    build_index([doc(1, "x")], tmp_path)  # the lock is free again
+    assert has_index(tmp_path)
+
+
+def test_ingest_reports_pages_skips_and_documents(tmp_path, corpus_dir):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for page in corpus_dir.iterdir():
+        (corpus / page.name).write_bytes(page.read_bytes())
+    (corpus / "empty.txt").write_text("")
+    (corpus / "junk.html").write_bytes(b"\x00\x01\x02" * 100)
+    (corpus / "chrome.txt").write_text("Share\n\nFacebook Twitter\n")
+    summary = ingest(corpus, tmp_path / "index")
+    assert summary.files == 8
+    assert summary.pages_read == 6
+    assert summary.documents == 5
+    assert dict(summary.skipped_by_reason()) == {"empty": 1, "undecodable": 1, "no main text found": 1}
