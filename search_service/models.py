@@ -11,9 +11,12 @@ class RawPage:
     source: str  # path relative to the corpus root, with forward slashes
     body: bytes
     text: str  # body decoded to str
-    content_type: str  # "html" or "text"
+    content_type: str  # "html", "text" (a scrape to clean) or "clean" (main text already)
     url: str | None = None
-    title: str | None = None  # a title the scraper supplied (JSON Lines), if any
+    # Metadata a scraper supplied beside the page (JSON Lines), if any.
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True)

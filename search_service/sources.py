@@ -94,13 +94,24 @@ def _read_jsonl(source: str, body: bytes) -> Iterator[RawPage | SkippedFile]:
             yield SkippedFile(where, "no html or text")
             continue
         page_id = record.get("id")
-        url = record.get("url") if isinstance(record.get("url"), str) else None
-        title = record.get("title") if isinstance(record.get("title"), str) else None
+        title = _string(record, "title")
+        if content is html:
+            content_type = "html"
+        else:
+            # A text that comes with its title is the scraper's clean main text already.
+            content_type = "clean" if title else "text"
         yield RawPage(
             source=f"{source}#{page_id}" if page_id not in (None, "") else f"{source}#{number}",
             body=content.encode("utf-8"),
             text=content,
-            content_type="html" if content is html else "text",
-            url=url,
-            title=title.strip() if title else None,
+            content_type=content_type,
+            url=_string(record, "url"),
+            title=title,
+            author=_string(record, "author"),
+            published=_string(record, "published") or _string(record, "date"),
         )
+
+
+def _string(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    return value.strip() or None if isinstance(value, str) else None

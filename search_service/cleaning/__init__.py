@@ -8,7 +8,8 @@ from ..models import Document, RawPage
 from .extracted import Extracted
 from .html import extract_html
 from .repetition import RepeatedBlocks
-from .text import extract_text
+from .dates import parse_date
+from .text import extract_text, site_of
 
 __all__ = ["extract_main_text", "clean_page", "document_id", "RepeatedBlocks", "Extracted"]
 
@@ -27,6 +28,8 @@ def clean_page(page: RawPage, repeated: frozenset[str] = frozenset()) -> Documen
     """Clean one page into a Document; its text is empty when no main text was found."""
     if page.content_type == "html":
         found = extract_html(page.text, page.url, repeated)
+    elif page.content_type == "clean":
+        found = _already_clean(page)
     else:
         found = extract_text(page.text, page.url, page.source, repeated)
     return Document(
@@ -36,10 +39,16 @@ def clean_page(page: RawPage, repeated: frozenset[str] = frozenset()) -> Documen
         title=page.title or found.title or _fallback_title(page.source, found),
         text=found.text,
         site=found.site,
-        author=found.author,
-        published=found.published,
+        author=page.author or found.author,
+        published=parse_date(page.published) or found.published,
         lang=found.lang,
     )
+
+
+def _already_clean(page: RawPage) -> Extracted:
+    """A scraper's own clean text: kept whole, split into paragraphs at blank lines."""
+    paragraphs = [" ".join(p.split()) for p in page.text.replace("\r", "").split("\n\n")]
+    return Extracted(paragraphs=[p for p in paragraphs if p], site=site_of(page.url, page.source, []))
 
 
 def _fallback_title(source: str, found: Extracted) -> str:
