@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=str(defaults.index_dir), help="index folder (default: %(default)s)")
     p.add_argument("--max-file-mb", type=float, default=defaults.max_file_bytes / 1024 / 1024,
                    help="skip files larger than this (default: %(default)g)")
+    p.add_argument("--workers", type=int, default=None, help="cleaning processes (default: one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_ingest)
 
@@ -69,7 +70,8 @@ def cmd_ingest(args) -> int:
     if args.max_file_mb <= 0:
         raise ValueError("--max-file-mb must be positive")
     bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
-    summary = ingest(args.corpus, args.index, int(args.max_file_mb * 1024 * 1024), progress=bar)
+    summary = ingest(args.corpus, args.index, int(args.max_file_mb * 1024 * 1024), progress=bar,
+                     workers=args.workers)
     if bar:
         bar.finish()
     print(format_summary(summary, args.index))
@@ -80,8 +82,9 @@ def format_summary(summary: IngestSummary, index: str) -> str:
     """The closing report of an ingest, for people."""
     lines = [
         f"files: {summary.files}   pages read: {summary.pages_read}   "
-        f"skipped: {len(summary.skipped)}   documents indexed: {summary.documents}   "
-        f"time: {summary.seconds:.1f}s",
+        f"skipped: {len(summary.skipped)}   duplicates: {len(summary.duplicates)}   "
+        f"documents indexed: {summary.documents}   "
+        f"time: {summary.seconds:.1f}s ({summary.pages_per_second:,.0f} pages/s)",
     ]
     for reason, count in summary.skipped_by_reason().most_common():
         lines.append(f"  skipped {count} × {reason}")
@@ -89,6 +92,10 @@ def format_summary(summary: IngestSummary, index: str) -> str:
         lines.append(f"    {skipped.source}: {skipped.reason}")
     if len(summary.skipped) > 20:
         lines.append(f"    … and {len(summary.skipped) - 20} more")
+    for source, original in summary.duplicates[:20]:
+        lines.append(f"  duplicate: {source} repeats {original}")
+    if len(summary.duplicates) > 20:
+        lines.append(f"    … and {len(summary.duplicates) - 20} more duplicates")
     lines.append(f"index: {Path(index) / (summary.generation or '')} (now current)")
     return "\n".join(lines)
 

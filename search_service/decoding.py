@@ -29,13 +29,22 @@ def looks_binary(data: bytes) -> bool:
     return b"\x00" in head
 
 
-def decode(data: bytes, is_html: bool = False) -> str:
-    """Decode page bytes robustly; raises UndecodableError for binary or garbage."""
+def decode(data: bytes, is_html: bool = False, declared: str | None = None) -> str:
+    """Decode page bytes robustly; raises UndecodableError for binary or garbage.
+
+    `declared` is a charset named outside the bytes (an HTTP Content-Type header); it is
+    tried after a BOM and before anything else.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _checked(data[len(bom):].decode(encoding, errors="replace"))
     if looks_binary(data):
         raise UndecodableError("binary content")
+    if declared:
+        try:
+            return _checked(data.decode(declared))
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong or unknown declared charset: fall back to sniffing
     if not is_html:
         try:
             return _checked(data.decode("utf-8"))

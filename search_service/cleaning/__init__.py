@@ -7,6 +7,7 @@ from ..decoding import decode
 from ..models import Document, RawPage
 from .extracted import Extracted
 from .html import extract_html
+from .language import detect_language
 from .repetition import RepeatedBlocks
 from .dates import parse_date
 from .text import extract_text, site_of
@@ -41,7 +42,7 @@ def clean_page(page: RawPage, repeated: frozenset[str] = frozenset()) -> Documen
         site=found.site,
         author=page.author or found.author,
         published=parse_date(page.published) or found.published,
-        lang=found.lang,
+        lang=found.lang or detect_language(found.text),
     )
 
 

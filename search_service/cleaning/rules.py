@@ -8,19 +8,22 @@ import re
 
 # --------------------------------------------------------------------------- dates
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+# Month names in English, Spanish, French, German, Portuguese and Italian, with abbreviations.
+_MONTH_NAMES = [
+    ("january", "jan", "enero", "ene", "janvier", "janv", "januar", "jän", "janeiro", "gennaio", "gen"),
+    ("february", "feb", "febrero", "février", "fevrier", "févr", "februar", "fevereiro", "fev", "febbraio"),
+    ("march", "mar", "marzo", "mars", "märz", "marz", "março", "marco"),
+    ("april", "apr", "abril", "abr", "avril", "avr", "aprile"),
+    ("may", "mayo", "mai", "maio", "maggio", "mag"),
+    ("june", "jun", "junio", "juin", "juni", "junho", "giugno", "giu"),
+    ("july", "jul", "julio", "juillet", "juil", "juli", "julho", "luglio", "lug"),
+    ("august", "aug", "agosto", "ago", "août", "aout"),
+    ("september", "sep", "sept", "septiembre", "setiembre", "septembre", "setembro", "set", "settembre"),
+    ("october", "oct", "octubre", "octobre", "oktober", "okt", "outubro", "out", "ottobre", "ott"),
+    ("november", "nov", "noviembre", "novembre", "novembro"),
+    ("december", "dec", "diciembre", "dic", "décembre", "decembre", "déc", "dezember", "dez", "dezembro", "dicembre"),
+]
+MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
@@ -28,16 +31,17 @@ _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.
 DATE_PATTERNS = [
     # 2023-12-01, 2023/12/01, 2023-12-01T10:00:00Z
     re.compile(r"\b(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)"),
-    # 1 December 2023, 1st Dec. 2023
-    re.compile(r"(?i)\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<year>\d{4})\b"),
+    # 1 December 2023, 1st Dec. 2023, 9 de octubre de 2023, 9. Oktober 2023, 1er mars 2024
+    re.compile(r"(?i)\b(?P<day>\d{1,2})(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?" + _MONTH
+               + r",?\s+(?:de\s+|del\s+)?(?P<year>\d{4})\b"),
     # December 1, 2023 / Dec 1st 2023
     re.compile(r"(?i)\b" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})\b"),
     # 01.12.2023 and 01-12-2023 (day first, as most of the world writes it)
     re.compile(r"\b(?P<day>\d{1,2})[.-](?P<month>\d{1,2})[.-](?P<year>\d{4})\b"),
     # 12/01/2023 (month first, as US pages write it)
     re.compile(r"\b(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})\b"),
-    # December 2023
-    re.compile(r"(?i)\b" + _MONTH + r"\s+(?P<year>\d{4})\b"),
+    # December 2023, octubre de 2023
+    re.compile(r"(?i)\b" + _MONTH + r"\s+(?:de\s+)?(?P<year>\d{4})\b"),
 ]
 
 # --------------------------------------------------------------------------- text scrapes
@@ -139,7 +143,6 @@ HTML_BLOCK_TAGS = frozenset({
     "frame", "noframes", "hgroup", "picture", "output", "object",
 })
 
-HTML_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 HTML_LIST_TAGS = frozenset({"ul", "ol", "dl"})
 
 # Containers never chosen as main text on their own, whatever their score.
@@ -167,11 +170,11 @@ HTML_BOILERPLATE_TOKENS = frozenset({
     "promotion", "sponsor", "sponsored", "sponsors", "byline", "dateline", "meta",
     "metadata", "postmeta", "entrymeta", "author", "authors", "bio", "login", "signin",
     "search", "searchbox", "print", "email", "rss", "trending", "popular", "mostread",
-    "mostpopular", "shoutbox", "community", "hidden", "hide", "invisible", "offscreen",
+    "mostpopular", "shoutbox", "community", "offscreen",
     "skip", "copyright", "legal", "disclaimer", "jump", "subnav", "topnav", "header",
     "topbar", "bottombar", "flyout", "dropdown", "carousel", "slider", "ticker", "scroller",
     "teaser", "teasers", "more", "also", "next", "prev", "previous", "pagenav", "follow",
-    "feedback", "rating", "ratings", "vote", "poll", "lightbox", "sr-only", "visually",
+    "feedback", "rating", "ratings", "vote", "poll", "lightbox", "visually",
     "screenreader", "tooltip", "contact",
 })
 HTML_BOILERPLATE_STEMS = (
@@ -181,7 +184,7 @@ HTML_BOILERPLATE_STEMS = (
     "taboola", "outbrain", "byline", "paywall", "signup", "toolbar",
 )
 # Tokens that start like a stem but are article words ("commentary" is an opinion piece).
-HTML_STEM_EXCEPTIONS = frozenset({"commentary", "commentator", "commentators", "promotion-text"})
+HTML_STEM_EXCEPTIONS = frozenset({"commentary", "commentator", "commentators"})
 
 # Tokens that mark a container of the article; they keep a boilerplate-looking
 # wrapper ("content-with-sidebar") from being dropped and raise its score.
@@ -224,7 +227,6 @@ HTML_PROMOTE_SHARE = 0.75        # move up to the parent when it scores near the
 # Pruning inside the chosen container.
 HTML_MAX_BLOCK_LINK_DENSITY = 0.5   # a block mostly of link text is navigation
 HTML_MAX_LIST_LINK_DENSITY = 0.5    # a list mostly of links is a link list
-HTML_MAX_CONTAINER_LINK_DENSITY = 0.6
 HTML_SMALL_TAG_CHARS = 500          # a <form>/<header>/<footer> with less text is chrome
 HTML_KEEP_SHARE = 0.25              # ... unless it holds this share of the page's text
 
@@ -250,10 +252,8 @@ HTML_DATE_METAS = (
     "article:published_time", "og:article:published_time", "datepublished", "pubdate",
     "publishdate", "publish-date", "publish_date", "date", "dc.date", "dc.date.issued",
     "dcterms.created", "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published",
-    "originalpublicationdate", "displaydate", "og:published_time", "article:modified_time",
-    "last-modified",
+    "originalpublicationdate", "displaydate", "og:published_time",
 )
-HTML_SITE_METAS = ("og:site_name", "application-name", "twitter:site")
 HTML_BYLINE_TOKENS = frozenset({"byline", "author", "authors", "byline-author", "contributor", "writer", "by"})
 # Separators between a title and the site name it ends with.
 HTML_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»«/]\s+|\s+::\s+")
@@ -267,3 +267,43 @@ HTML_URL_DATE = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|
 # broken markup; BeautifulSoup reparses it.
 HTML_TRUNCATED_MARKUP_CHARS = 2000
 HTML_TRUNCATED_MAX_ELEMENTS = 8
+# An author field longer than this is a sentence, not a name.
+HTML_MAX_AUTHOR_CHARS = 80
+# Chrome tokens whose elements go however much text they hold (comment threads outgrow
+# the article they follow).
+HTML_ALWAYS_CHROME_TOKENS = frozenset({
+    "comment", "comments", "commentlist", "disqus", "replies", "respond",
+})
+# Elements never taken for chrome, whatever their class (<body class> lists feature flags).
+HTML_NEVER_CHROME_TAGS = frozenset({"html", "body"})
+# An <article> holding this many <article>s is a listing of teasers, and an <article> inside
+# another one a teaser or a comment: their scores are cut to this share.
+HTML_LISTING_MIN_ARTICLES = 2
+HTML_LISTING_PENALTY = 0.3
+# How many <h1>s are tried as the headline.
+HTML_MAX_TITLE_H1S = 5
+# A title this short that starts with the site's name is the site's name and slogan.
+HTML_SITE_TITLE_MAX_WORDS = 6
+
+# Blocks that pass their score to their parent (a container block keeps its own).
+HTML_PARAGRAPH_TAGS = frozenset({
+    "p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+    "figcaption", "caption", "address", "th", "summary", "legend",
+})
+# Inline styles that hide an element from every reader.
+HTML_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# JSON-LD @types of articles, whose fields win over other objects'.
+HTML_ARTICLE_TYPES = re.compile(r"Article|Posting|^Report$")
+
+# --------------------------------------------------------------------------- languages
+
+# Frequent function words that are rare in the other listed languages.
+STOPWORDS_BY_LANGUAGE = {
+    "en": {"the", "and", "of", "to", "is", "that", "with", "was", "for", "are", "this", "have", "from", "which"},
+    "es": {"el", "los", "las", "del", "que", "y", "una", "por", "con", "para", "está", "pero", "sus", "como"},
+    "fr": {"le", "les", "des", "et", "est", "une", "dans", "que", "pour", "pas", "sur", "au", "avec", "qui"},
+    "de": {"der", "die", "und", "das", "ist", "nicht", "mit", "ein", "eine", "den", "auf", "sich", "auch", "dem"},
+    "pt": {"os", "as", "do", "da", "dos", "das", "que", "não", "uma", "para", "com", "em", "por", "são"},
+    "it": {"il", "di", "che", "della", "gli", "per", "una", "sono", "nel", "anche", "non", "alla", "del", "è"},
+    "nl": {"de", "het", "een", "van", "en", "dat", "niet", "zijn", "op", "voor", "met", "ook", "wordt", "naar"},
+}

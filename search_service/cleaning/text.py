@@ -248,6 +248,10 @@ def main_blocks(blocks: list[Block], repeated: frozenset[str] = frozenset()) -> 
     end = _article_end(blocks, kinds)
     scores = [_span_score(b, k) for b, k in zip(blocks[:end], kinds[:end])]
     lo, hi = _best_span(scores)
+    if lo == hi:
+        # No sentence-shaped text at all (a table, a list, a poem): keep its lines
+        # rather than nothing, minus the chrome.
+        return [b for b, k in zip(blocks[:end], kinds[:end]) if k == "short"]
     return [b for b, k in zip(blocks[lo:hi], kinds[lo:hi]) if k in ("content", "short")]
 
 

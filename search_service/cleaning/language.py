@@ -1,0 +1,21 @@
+"""Guessing a text's language from its commonest short words, when the markup does not say."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .rules import STOPWORDS_BY_LANGUAGE
+
+_WORD = re.compile(r"[^\W\d_]+")
+MIN_HITS = 5  # fewer stopword hits than this is too little evidence
+
+
+def detect_language(text: str, sample_chars: int = 5000) -> str | None:
+    """An ISO 639-1 code, or None when the text says too little."""
+    words = Counter(w.lower() for w in _WORD.findall(text[:sample_chars]))
+    scores = {
+        lang: sum(words[w] for w in stopwords)
+        for lang, stopwords in STOPWORDS_BY_LANGUAGE.items()
+    }
+    lang, best = max(scores.items(), key=lambda kv: kv[1])
+    return lang if best >= MIN_HITS else None

@@ -1,0 +1,53 @@
+"""Finding pages whose clean text another page already has (the same article at two URLs)."""
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections import Counter
+from heapq import nsmallest
+
+from .models import Document
+
+_WORD = re.compile(r"\w+")
+
+SHINGLE_WORDS = 5
+SKETCH_SIZE = 8  # the smallest shingle hashes kept per document (a bottom-k sketch)
+MIN_SHARED = 6  # sketch values two texts must share to count as near duplicates
+
+
+class DuplicateFinder:
+    """Remembers the texts seen so far; says which earlier document a new one repeats."""
+
+    def __init__(self) -> None:
+        self._exact: dict[bytes, str] = {}
+        self._sketches: dict[int, str] = {}
+
+    def original_of(self, doc: Document) -> str | None:
+        """The source of an earlier document with the same or nearly the same text, else None.
+
+        A document that is not a duplicate is remembered for the ones after it.
+        """
+        words = _WORD.findall(doc.text.lower())
+        digest = hashlib.blake2b(" ".join(words).encode(), digest_size=16).digest()
+        if digest in self._exact:
+            return self._exact[digest]
+        sketch = _sketch(words)
+        if sketch:
+            votes = Counter(self._sketches[v] for v in sketch if v in self._sketches)
+            if votes:
+                source, shared = votes.most_common(1)[0]
+                if shared >= MIN_SHARED:
+                    return source
+        self._exact[digest] = doc.source
+        for value in sketch:
+            self._sketches.setdefault(value, doc.source)
+        return None
+
+
+def _sketch(words: list[str]) -> list[int]:
+    """Bottom-k of the word-shingle hashes; empty for texts too short to compare loosely."""
+    if len(words) < SHINGLE_WORDS + SKETCH_SIZE:
+        return []
+    shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    return nsmallest(SKETCH_SIZE, (zlib.crc32(s.encode()) for s in shingles))

@@ -1,0 +1,166 @@
+"""Ingest end to end: every corpus format gives the same documents; bad input is skipped, not fatal."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from search_service.ingest import ingest
+from search_service.models import SearchRequest
+from search_service.search import SearchIndex
+
+FIELDS = ("title", "author", "published", "site", "text")
+
+
+def documents(index_dir: Path) -> dict[str, dict]:
+    """Every stored document of an index, keyed by title."""
+    searcher = SearchIndex(index_dir).searcher()
+    return {d["title"]: {k: d.get(k) for k in FIELDS + ("url", "source")} for d in searcher.documents()}
+
+
+def seed_url(path: Path) -> str:
+    return f"https://news.example.org/{path.stem}"
+
+
+def write_warc(path: Path, pages: list[tuple[str, bytes, str]], gz: bool = True) -> None:
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=gz)
+        for url, body, content_type in pages:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          http_headers=headers))
+
+
+@pytest.fixture(scope="module")
+def folder_docs(corpus_dir, tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("folder")
+    ingest(corpus_dir, index_dir, workers=1)
+    return documents(index_dir)
+
+
+def test_jsonl_of_the_sample_corpus_gives_the_same_documents(corpus_dir, tmp_path, folder_docs):
+    seeds = sorted(corpus_dir.glob("*.txt"))
+    with gzip.open(tmp_path / "pages.jsonl.gz", "wt") as out:
+        for path in seeds:
+            out.write(json.dumps({"url": seed_url(path), "text": path.read_text()}) + "\n")
+    ingest(tmp_path / "pages.jsonl.gz", tmp_path / "index")
+    docs = documents(tmp_path / "index")
+    assert docs.keys() == folder_docs.keys()
+    for title, doc in docs.items():
+        assert {k: doc[k] for k in ("title", "author", "published", "text")} == \
+               {k: folder_docs[title][k] for k in ("title", "author", "published", "text")}
+        assert doc["url"].startswith("https://news.example.org/")
+        assert doc["site"] == "news.example.org"
+
+
+def test_warc_of_the_sample_corpus_gives_the_same_documents(corpus_dir, tmp_path, folder_docs):
+    seeds = sorted(corpus_dir.glob("*.txt"))
+    write_warc(tmp_path / "crawl.warc.gz",
+               [(seed_url(p), p.read_bytes(), "text/plain; charset=utf-8") for p in seeds])
+    summary = ingest(tmp_path / "crawl.warc.gz", tmp_path / "index")
+    assert summary.documents == 5
+    docs = documents(tmp_path / "index")
+    assert docs.keys() == folder_docs.keys()
+    for title, doc in docs.items():
+        assert doc["text"] == folder_docs[title]["text"]
+        assert doc["url"] == seed_url(Path(doc["url"]))
+
+
+def test_warc_html_records_with_http_charset_and_non_pages(tmp_path):
+    html = "<html><head><title>Ünïcode test</title></head><body><article><p>Señor Peña visited Mérida " \
+           "on Monday, and the visit went well by every account that was given.</p></article></body></html>"
+    write_warc(tmp_path / "a.warc", [
+        ("https://example.org/p", html.encode("latin-1"), "text/html; charset=iso-8859-1"),
+        ("https://example.org/logo.png", b"\x89PNG....", "image/png"),
+    ], gz=False)
+    summary = ingest(tmp_path / "a.warc", tmp_path / "index")
+    assert summary.documents == 1
+    assert [s.reason for s in summary.skipped] == ["unsupported content type (image/png)"]
+    hit = SearchIndex(tmp_path / "index").search(SearchRequest("merida")).hits[0]
+    assert hit.url == "https://example.org/p"
+    assert "Peña" in SearchIndex(tmp_path / "index").document(hit.id)["text"]
+
+
+def test_jsonl_text_with_title_is_taken_as_clean(tmp_path):
+    (tmp_path / "p.jsonl").write_text(json.dumps(
+        {"url": "https://example.org/a", "title": "Given", "text": "Share\n\nshort line",
+         "author": "Ann Lee", "published": "March 3, 2024"}) + "\n")
+    ingest(tmp_path / "p.jsonl", tmp_path / "index")
+    (doc,) = documents(tmp_path / "index").values()
+    assert doc["text"] == "Share\n\nshort line"  # nothing removed: the scraper cleaned it
+    assert (doc["title"], doc["author"], doc["published"]) == ("Given", "Ann Lee", "2024-03-03")
+
+
+def test_duplicates_are_indexed_once_and_reported(tmp_path, corpus_dir):
+    article = (corpus_dir / "001_1b3a628496110bf1.txt").read_text()
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text(article)
+    (tmp_path / "c" / "b.txt").write_text(article)  # scraped twice
+    (tmp_path / "c" / "c.txt").write_text(article.replace("Tensions rose last week", "Tensions rose sharply last week"))
+    summary = ingest(tmp_path / "c", tmp_path / "index")
+    assert summary.documents == 1
+    assert sorted(summary.duplicates) == [("b.txt", "a.txt"), ("c.txt", "a.txt")]
+
+
+def test_cleaning_in_processes_gives_what_one_process_gives(corpus_dir, tmp_path, folder_docs):
+    ingest(corpus_dir, tmp_path, workers=2)
+    assert documents(tmp_path) == folder_docs
+
+
+# ------------------------------------------------------------------ bad input
+
+
+ARTICLE_HTML = ("<html><body><article><h1>Fine page</h1>" + "<p>This paragraph of the fine page is long "
+                "enough to be the article, and it ends with a full stop.</p>" * 3 + "</article></body></html>")
+
+
+@pytest.fixture
+def bad_corpus(tmp_path) -> Path:
+    corpus = tmp_path / "bad"
+    corpus.mkdir()
+    (corpus / "fine.html").write_text(ARTICLE_HTML)
+    (corpus / "binary.html").write_bytes(bytes(range(256)) * 64)
+    (corpus / "truncated.html").write_text(ARTICLE_HTML[: len(ARTICLE_HTML) // 2])
+    (corpus / "wrong-charset.html").write_bytes(
+        ('<meta charset="utf-8"><article><p>Café in Mérida, said the owner of the café, who has run '
+         'it for twenty years and plans to keep going.</p></article>').encode("cp1252"))
+    (corpus / "huge.html").write_bytes(b"<p>" + b"word " * (50 * 1024 * 1024 // 5) + b"</p>")
+    (corpus / "deep.html").write_text("<div>" * 10_000 + "<p>Deep text inside many divs, long enough "
+                                      "to count as a sentence of the page.</p>" + "</div>" * 10_000)
+    (corpus / "lines.jsonl").write_text('{"url": "https://e.org/1", "text": "A line that is fine and long enough '
+                                        'to be indexed as a page of its own, really."}\n{not json\n')
+    write_warc(corpus / "cut.warc.gz", [("https://e.org/w1", ARTICLE_HTML.encode(), "text/html"),
+                                        ("https://e.org/w2", ARTICLE_HTML.encode(), "text/html")])
+    data = (corpus / "cut.warc.gz").read_bytes()
+    (corpus / "cut.warc.gz").write_bytes(data[: len(data) - 40])  # the last record is cut short
+    return corpus
+
+
+def test_bad_input_is_skipped_with_reasons_and_the_rest_is_indexed(bad_corpus, tmp_path):
+    summary = ingest(bad_corpus, tmp_path / "index")
+    reasons = {s.source: s.reason for s in summary.skipped}
+    assert reasons["binary.html"].startswith("undecodable")
+    assert reasons["huge.html"].startswith("too large")
+    assert reasons["lines.jsonl:2"].startswith("invalid JSON")
+    assert any(k.startswith("cut.warc.gz#") and v.startswith("truncated or corrupt WARC record")
+               for k, v in reasons.items())
+    index = SearchIndex(tmp_path / "index")
+    # The truncated page and the page with a wrong charset still give their text.
+    assert index.search(SearchRequest("fine page")).total >= 1
+    assert index.search(SearchRequest("twenty years")).total == 1
+    assert index.search(SearchRequest('"line that is fine"')).total == 1
+    # The deep page is either cleaned or reported, never fatal.
+    assert "deep.html" in reasons or index.search(SearchRequest("deep text")).total == 1
+
+
+def test_huge_page_is_cleaned_when_the_limit_allows(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "big.txt").write_text(("A sentence that repeats to make a big page. " * 20 + "\n\n") * 2000)
+    summary = ingest(corpus, tmp_path / "index", max_bytes=50 * 1024 * 1024)
+    assert summary.documents == 1
