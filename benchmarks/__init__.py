@@ -1,0 +1,1 @@
+"""Benchmarks of the search service against shared data in ../shared/bench (read, never copied)."""
