@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from bs4 import UnicodeDammit
 
@@ -58,11 +59,14 @@ def decode(data: bytes, is_html: bool = False, declared: str | None = None) -> s
     return _checked(dammit.unicode_markup)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _checked(text: str) -> str:
     if not text:
         return text
     sample = text[:20000]
-    garbage = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f"))
+    garbage = sample.count("\ufffd") + len(_CONTROL.findall(sample))
     if garbage / len(sample) > MAX_GARBAGE_SHARE:
         raise UndecodableError("mostly undecodable bytes")
     return text

@@ -8,6 +8,7 @@ container wins, and its blocks are pruned. All vocabularies live in rules.py.
 """
 from __future__ import annotations
 
+import html as html_lib
 import itertools
 import json
 import re
@@ -15,31 +16,28 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import lxml.html
 from lxml import etree
 
 from . import rules
-from .dates import parse_date
+from .dates import is_date_line, parse_date
 from .extracted import Extracted
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 # libxml2 refuses NULs and most C0 controls in str input.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
-_LINE_SPACES = re.compile(r"[^\S\n]+")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _COMMAS = re.compile(r"[,，、،]")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
 _TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
 _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
-
-_PARAGRAPH_TAGS = frozenset({
-    "p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-    "figcaption", "caption", "address", "th", "summary", "legend",
-})
+_BR = "\x00"  # stands for <br> while a block is gathered (control characters are stripped)
+_INVISIBLE_MARKUP = re.compile(r"(?is)<(script|style|head|template)\b.*?</\1\s*>|<!--.*?-->")
+_TAG = re.compile(r"<[^>]*>")
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+# The plain etree parser: lxml.html's element classes cost a Python lookup per element.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- entry point
@@ -50,11 +48,15 @@ def extract_html(markup: str, url: str | None = None, repeated: frozenset[str] =
         root = _parse(markup)
         if root is None:
             return Extracted(site=_host(url))
-        result = _metadata(root, url)
+        body = root.find("body")
+        page = _Walker().walk(body if body is not None else root)
+        result = _metadata(root, url, page)
         try:
-            result.paragraphs = _main_text(root, repeated, result.title)
+            result.paragraphs = _main_text(page, repeated, result.title)
         except Exception:  # the last resort for pathological trees: plain text
             result.paragraphs = _plain_blocks(root)
+        if not result.paragraphs:  # libxml2 cuts trees deeper than 256 levels
+            result.paragraphs = _stripped_blocks(markup, repeated)
         return result
     except Exception:
         return Extracted(site=_host(url))
@@ -62,7 +64,7 @@ def extract_html(markup: str, url: str | None = None, repeated: frozenset[str] =
 
 def normalize_block(text: str) -> str:
     """A block's text as `repeated` stores it: lowercased, whitespace collapsed."""
-    return _SPACES.sub(" ", text).strip().lower()
+    return " ".join(text.lower().split())
 
 
 # --------------------------------------------------------------------------- parsing
@@ -78,10 +80,11 @@ def _parse(markup: str):
     if not markup.strip():
         return None
     try:
-        root = lxml.html.document_fromstring(markup, parser=_PARSER)
+        # UTF-8 bytes parse faster than str, which libxml2 would re-encode itself.
+        root = etree.fromstring(markup.encode("utf-8", errors="replace"), _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError):
         return _parse_with_soup(markup)
-    if _looks_truncated(root, markup):
+    if root is None or _looks_truncated(root, markup):
         reparsed = _parse_with_soup(markup)
         return root if reparsed is None else reparsed
     return root
@@ -116,10 +119,17 @@ def _parse_with_soup(markup: str):
 def _plain_blocks(root) -> list[str]:
     """The page's text as lines, when nothing better can be had."""
     try:
-        text = root.text_content()
+        text = "".join(root.itertext())
     except Exception:
         return []
     return [line for line in (_SPACES.sub(" ", part).strip() for part in text.split("\n")) if line]
+
+
+def _stripped_blocks(markup: str, repeated: frozenset[str]) -> list[str]:
+    """Text lines of markup with tags cut out by pattern, for markup no parser makes sense of."""
+    text = html_lib.unescape(_TAG.sub("\n", _INVISIBLE_MARKUP.sub(" ", markup)))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return [line for line in lines if line and normalize_block(line) not in repeated]
 
 
 # --------------------------------------------------------------------------- class/id words
@@ -127,7 +137,9 @@ def _plain_blocks(root) -> list[str]:
 @lru_cache(maxsize=8192)
 def _tokens(attr: str) -> frozenset[str]:
     """Lowercase words of a class/id value, split on punctuation and camelCase."""
-    return frozenset(t for t in _TOKEN_SPLIT.split(_CAMEL.sub(r"\1 \2", attr).lower()) if t)
+    if not attr.islower():
+        attr = _CAMEL.sub(r"\1 \2", attr).lower()
+    return frozenset(t for t in _TOKEN_SPLIT.split(attr) if t)
 
 
 @lru_cache(maxsize=8192)
@@ -141,14 +153,21 @@ def _is_boilerplate_token(token: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _judge_attr(attr: str) -> tuple[int, bool]:
-    """(class weight, marks chrome) of one element's class + id text."""
+def _judge_attr(attr: str) -> tuple[int, bool, bool]:
+    """(class weight, marks chrome, marks a byline) of one element's class + id text."""
     tokens = _tokens(attr)
     bad = {t for t in tokens if _is_boilerplate_token(t)}
     good = tokens & rules.HTML_POSITIVE_TOKENS
     weight = (rules.HTML_CLASS_WEIGHT if good else 0) - (rules.HTML_CLASS_WEIGHT if bad else 0)
     chrome = bool(bad) and (not good or bool(bad & rules.HTML_STRONG_BOILERPLATE_TOKENS))
-    return weight, chrome
+    if bad & rules.HTML_ALWAYS_CHROME_TOKENS:
+        chrome = _ALWAYS
+    return weight, chrome, bool(tokens & rules.HTML_BYLINE_TOKENS)
+
+
+_NEUTRAL = (0, False, False)
+_NEUTRAL_ELEMENT = (0, False)
+_ALWAYS = 2  # chrome skipped outright, however much text it has (hidden, comment threads)
 
 
 # --------------------------------------------------------------------------- the walk
@@ -175,6 +194,13 @@ class _Page:
     weights: list[int] = field(default_factory=list)
     blocks: list[_Block] = field(default_factory=list)
     marked: set[int] = field(default_factory=set)
+    bylines: list = field(default_factory=list)  # elements whose class/id names a byline
+    props: list = field(default_factory=list)  # (itemprop, "time" or "a", element) of metadata
+
+
+# Stack entries of the walk: (index or -1, opens a block, is a chrome mark, is a list, is a link).
+_PLAIN = (-1, False, False, False, False)
+_LINK = (-1, False, False, False, True)
 
 
 class _Walker:
@@ -182,128 +208,146 @@ class _Walker:
 
     def __init__(self) -> None:
         self.page = _Page()
-        self.parts: list[str] = []
-        self.chars = 0
-        self.link_chars = 0
-        self.link_depth = 0
-        self.after_br = False
         self.owners: list[int] = []
         self.marks: list[int] = []
         self.lists: list[int] = []
 
-    def add(self, text: str | None) -> None:
-        """Append text to the open block."""
-        if not text:
-            return
-        self.parts.append(text)
-        if not text.isspace():
-            n = len(text)
-            self.chars += n
-            if self.link_depth:
-                self.link_chars += n
-            self.after_br = False
+    def block(self, parts: list[str], chars: int, link_chars: int) -> None:
+        """Keep the text gathered since the last boundary as a block."""
+        text = " ".join("".join(parts).split())
+        if _BR in text:
+            text = "\n".join(line for line in (s.strip() for s in text.split(_BR)) if line)
+        if text:
+            owners, lists = self.owners, self.lists
+            self.page.blocks.append(_Block(
+                text, len(text), min(link_chars, chars) * len(text) // chars,
+                owners[-1] if owners else 0, tuple(self.marks), lists[-1] if lists else -1,
+            ))
 
-    def flush(self) -> None:
-        """Close the open block, keeping it when it has text."""
-        if self.chars:
-            raw = "".join(self.parts)
-            text = "\n".join(line for line in (_LINE_SPACES.sub(" ", s).strip() for s in raw.split("\n")) if line)
-            if text:
-                self.page.blocks.append(_Block(
-                    text, len(text), min(self.link_chars, self.chars) * len(text) // self.chars,
-                    self.owners[-1] if self.owners else 0, tuple(self.marks),
-                    self.lists[-1] if self.lists else -1,
-                ))
-        self.parts = []
-        self.chars = self.link_chars = 0
-        self.after_br = False
+    def judge(self, el, tag: str) -> tuple[int, bool | int]:
+        """(class weight, chrome mark) of an element with attributes; notes metadata holders."""
+        cls, ident = el.get("class"), el.get("id")
+        weight, chrome, byline = _judge_attr(cls + " " + ident if cls and ident else cls or ident) if cls or ident else _NEUTRAL
+        if byline:
+            self.page.bylines.append(el)
+        if el.get("style") or el.get("hidden") is not None or el.get("aria-hidden"):
+            chrome = _hidden(el) or chrome
+        prop = el.get("itemprop")
+        if prop or tag == "a" and el.get("rel") == "author":
+            self.page.props.append(((prop or tag).lower(), el))
+        return weight, chrome
 
     def walk(self, root) -> _Page:
-        """Walk the tree and return what was learnt."""
-        page = self.page
-        stack: list[tuple[int, bool, bool]] = []  # (index, is block, is mark)
+        """Walk the tree once (iteratively: pages nest deeply) and return what was learnt."""
+        page, owners, marks, lists = self.page, self.owners, self.marks, self.lists
+        tags, parents, ends, weights = page.tags, page.parents, page.ends, page.weights
+        drop_tags, block_tags, list_tags = rules.HTML_DROP_TAGS, rules.HTML_BLOCK_TAGS, rules.HTML_LIST_TAGS
+        small_tags, never_chrome = rules.HTML_DROP_IF_SMALL_TAGS, rules.HTML_NEVER_CHROME_TAGS
+        parts: list[str] = []
+        chars = link_chars = link_depth = 0
+        after_br = False
+        stack: list[tuple] = []
+        registered: list[int] = []  # indexes of the registered ancestors
         walker = etree.iterwalk(root, events=("start", "end"))
         for event, el in walker:
-            tag = el.tag
             if event == "start":
-                if not isinstance(tag, str):
+                tag = el.tag
+                if tag.__class__ is not str or tag in drop_tags:
                     walker.skip_subtree()
-                    stack.append((-1, False, False))
-                    continue
-                tag = tag.lower()
-                idx = len(page.tags)
-                page.tags.append(tag)
-                page.parents.append(stack[-1][0] if stack else -1)
-                page.ends.append(idx)
-                attr = _attr_text(el)
-                weight, chrome = _judge_attr(attr) if attr else (0, False)
-                page.weights.append(weight)
-                if tag in rules.HTML_DROP_TAGS:
-                    walker.skip_subtree()
-                    stack.append((idx, False, False))
+                    stack.append(_PLAIN)
                     continue
                 if tag == "br":
-                    if self.after_br:
-                        self.flush()
+                    if after_br and chars:
+                        self.block(parts, chars, link_chars)
+                        parts, chars, link_chars = [], 0, 0
                     else:
-                        self.parts.append("\n")
-                        self.after_br = True
-                    stack.append((idx, False, False))
+                        parts.append(_BR)
+                        after_br = True
+                    stack.append(_PLAIN)
                     continue
-                chrome = chrome or tag in rules.HTML_DROP_IF_SMALL_TAGS or _is_hidden(el)
-                if chrome:
-                    self.marks.append(idx)
-                    page.marked.add(idx)
-                is_block = tag in rules.HTML_BLOCK_TAGS
-                if is_block:
-                    self.flush()
-                    self.owners.append(idx)
-                    if tag in rules.HTML_LIST_TAGS:
-                        self.lists.append(idx)
-                elif tag == "a":
-                    self.link_depth += 1
-                stack.append((idx, is_block, chrome))
-                self.add(el.text)
-            else:
-                idx, is_block, chrome = stack.pop()
-                if idx >= 0:
-                    page.ends[idx] = len(page.tags) - 1
+                weight, chrome = self.judge(el, tag) if el.items() else _NEUTRAL_ELEMENT
+                if chrome and tag in never_chrome:  # <body class> lists feature flags
+                    chrome = False
+                if chrome == _ALWAYS:  # hidden, or a comment thread: never main text
+                    walker.skip_subtree()
+                    stack.append(_PLAIN)
+                    continue
+                if tag in small_tags and not chrome:
+                    chrome = True
+                is_block = tag in block_tags
+                if tag == "time":
+                    page.props.append(("time", el))
+                if is_block or chrome:
+                    idx = len(tags)
+                    tags.append(tag)
+                    parents.append(registered[-1] if registered else -1)
+                    ends.append(idx)
+                    weights.append(weight)
+                    registered.append(idx)
                     if is_block:
-                        self.flush()
-                        self.owners.pop()
-                        if page.tags[idx] in rules.HTML_LIST_TAGS:
-                            self.lists.pop()
-                    elif page.tags[idx] == "a":
-                        self.link_depth -= 1
+                        if chars:
+                            self.block(parts, chars, link_chars)
+                        parts, chars, link_chars, after_br = [], 0, 0, False
+                        owners.append(idx)
                     if chrome:
-                        self.marks.pop()
-                self.add(el.tail)
-        self.flush()
+                        marks.append(idx)
+                        page.marked.add(idx)
+                    is_list = tag in list_tags
+                    if is_list:
+                        lists.append(idx)
+                    is_link = tag == "a"
+                    stack.append((idx, is_block, chrome, is_list, is_link))
+                elif tag == "a":
+                    is_link = True
+                    stack.append(_LINK)
+                else:
+                    is_link = False
+                    stack.append(_PLAIN)
+                if is_link:
+                    link_depth += 1
+                text = el.text
+            else:
+                idx, is_block, chrome, is_list, is_link = stack.pop()
+                if idx >= 0:
+                    registered.pop()
+                    ends[idx] = len(tags) - 1
+                    if is_block:
+                        if chars:
+                            self.block(parts, chars, link_chars)
+                        parts, chars, link_chars, after_br = [], 0, 0, False
+                        owners.pop()
+                    if is_list:
+                        lists.pop()
+                    if chrome:
+                        marks.pop()
+                if is_link:
+                    link_depth -= 1
+                text = el.tail
+            if text:
+                parts.append(text)
+                n = len(text.strip())  # source indentation would dilute link density
+                if n:
+                    chars += n
+                    if link_depth:
+                        link_chars += n
+                    after_br = False
+        if chars:
+            self.block(parts, chars, link_chars)
         return page
 
 
-def _attr_text(el) -> str:
-    """The class and id of an element as one string."""
-    cls, ident = el.get("class"), el.get("id")
-    if cls and ident:
-        return cls + " " + ident
-    return cls or ident or ""
-
-
-def _is_hidden(el) -> bool:
-    """True for elements the page hides from readers."""
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
-        return True
+def _hidden(el) -> int | bool:
+    """_ALWAYS for elements hidden from every reader, True for those hidden from screen readers."""
     style = el.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+    if el.get("hidden") is not None or (style and rules.HTML_HIDDEN_STYLE.search(style)):
+        return _ALWAYS
+    return (el.get("aria-hidden") or "").strip().lower() == "true"
 
 
 # --------------------------------------------------------------------------- scoring
 
-def _main_text(root, repeated: frozenset[str], title: str) -> list[str]:
-    """The main-text blocks of the tree, in document order."""
-    body = root.find("body")
-    page = _Walker().walk(body if body is not None else root)
+def _main_text(page: _Page, repeated: frozenset[str], title: str) -> list[str]:
+    """The main-text blocks of the walked page, in document order."""
     if not page.blocks:
         return []
     n = len(page.tags)
@@ -361,7 +405,7 @@ def _score_blocks(page: _Page, valid: set[int]) -> dict[int, float]:
         if b.link_chars * 2 > b.chars:
             continue
         points = 1 + len(_COMMAS.findall(b.text)) + min(b.chars / rules.HTML_CHARS_PER_POINT, rules.HTML_MAX_LENGTH_POINTS)
-        node = parents[b.owner] if tags[b.owner] in _PARAGRAPH_TAGS else b.owner
+        node = parents[b.owner] if tags[b.owner] in rules.HTML_PARAGRAPH_TAGS else b.owner
         for level in range(rules.HTML_ANCESTOR_LEVELS):
             if node < 0:
                 break
@@ -379,6 +423,10 @@ def _choose(page: _Page, chars: list[int], links: list[int], valid: set[int]) ->
         idx: score * (1 - links[idx] / chars[idx]) if chars[idx] else score
         for idx, score in raw.items()
     }
+    listings = _listings(page)
+    for idx in listings:
+        if idx in final:
+            final[idx] *= rules.HTML_LISTING_PENALTY
     candidates = [
         idx for idx in final
         if page.tags[idx] not in rules.HTML_NON_CONTAINER_TAGS and not _inside_valid(page, idx, valid)
@@ -387,7 +435,24 @@ def _choose(page: _Page, chars: list[int], links: list[int], valid: set[int]) ->
         return []
     top = max(candidates, key=final.__getitem__)
     top = _promote(page, top, final, candidates)
-    return _with_siblings(page, top, final, chars, links)
+    return _with_siblings(page, top, final, chars, links, listings)
+
+
+def _listings(page: _Page) -> set[int]:
+    """<article>s that hold several <article>s, or sit in one: teaser lists and comments."""
+    tags, parents = page.tags, page.parents
+    inner: dict[int, int] = {}
+    nested = set()
+    for idx, tag in enumerate(tags):
+        if tag != "article":
+            continue
+        node = parents[idx]
+        while node >= 0:
+            if tags[node] == "article":
+                nested.add(idx)
+                inner[node] = inner.get(node, 0) + 1
+            node = parents[node]
+    return nested | {idx for idx, count in inner.items() if count >= rules.HTML_LISTING_MIN_ARTICLES}
 
 
 def _inside_valid(page: _Page, idx: int, valid: set[int]) -> bool:
@@ -425,7 +490,8 @@ def _ancestors(page: _Page, idx: int) -> list[int]:
     return chain
 
 
-def _with_siblings(page: _Page, top: int, final: dict[int, float], chars: list[int], links: list[int]) -> list[int]:
+def _with_siblings(page: _Page, top: int, final: dict[int, float], chars: list[int], links: list[int],
+                   listings: set[int]) -> list[int]:
     """The top container plus siblings that score well or read like paragraphs."""
     parent = page.parents[top]
     if parent < 0:
@@ -434,7 +500,8 @@ def _with_siblings(page: _Page, top: int, final: dict[int, float], chars: list[i
     chosen = []
     idx = parent + 1
     while idx <= page.ends[parent]:
-        if idx == top or final.get(idx, 0) >= threshold or _reads_like_paragraph(page, idx, chars, links):
+        if idx == top or idx not in listings and (
+                final.get(idx, 0) >= threshold or _reads_like_paragraph(page, idx, chars, links)):
             chosen.append(idx)
         idx = page.ends[idx] + 1
     return chosen
@@ -501,15 +568,15 @@ def _drop_title(blocks: list[_Block], title: str) -> list[str]:
 
 # --------------------------------------------------------------------------- metadata
 
-def _metadata(root, url: str | None) -> Extracted:
+def _metadata(root, url: str | None, page: _Page) -> Extracted:
     """Title, author, date, site and language of the page."""
     metas = _meta_values(root)
     ld = _json_ld(root)
     site = _clean(_first(metas, ("og:site_name",))) or _host(url)
     return Extracted(
         title=_title(root, metas, ld, site, url),
-        author=_author(root, metas, ld),
-        published=_published(root, metas, ld, url),
+        author=_author(metas, ld, page),
+        published=_published(metas, ld, page, url),
         site=site,
         lang=_lang(root),
     )
@@ -602,27 +669,28 @@ def _ld_value(ld: list[dict], key: str):
 def _is_article_type(kind) -> bool:
     """True for JSON-LD types of articles and posts."""
     kinds = kind if isinstance(kind, list) else [kind]
-    return any(isinstance(k, str) and ("Article" in k or "Posting" in k or k == "Report") for k in kinds)
+    return any(isinstance(k, str) and rules.HTML_ARTICLE_TYPES.search(k) for k in kinds)
 
 
 def _text_of(el) -> str | None:
     """An element's whitespace-collapsed text."""
     try:
-        return _clean(el.text_content())
+        return _clean("".join(el.itertext()))
     except Exception:
         return None
 
 
 def _title(root, metas: dict[str, str], ld: list[dict], site: str | None, url: str | None) -> str:
     """The page title without a site-name suffix."""
-    h1 = root.find(".//h1")
-    h1_text = _text_of(h1) if h1 is not None else None
     title_el = root.find(".//title")
+    page_title = _clean(_text_of(title_el)) if title_el is not None else None
+    h1s = [_text_of(h1) for h1 in itertools.islice(root.iter("h1"), rules.HTML_MAX_TITLE_H1S)]
+    # An <h1> the <title> repeats is the headline; a lone first <h1> may be a logo or widget.
+    echoed = [h for h in h1s if h and page_title and h.lower() in page_title.lower()]
     candidates = [
         _first(metas, ("og:title",)), _first(metas, ("twitter:title",)),
-        _ld_text(_ld_value(ld, "headline")), h1_text,
-        _text_of(title_el) if title_el is not None else None,
-        _first(metas, rules.HTML_TITLE_METAS),
+        _ld_text(_ld_value(ld, "headline")), *echoed, page_title,
+        h1s[0] if h1s else None, _first(metas, rules.HTML_TITLE_METAS),
     ]
     for candidate in candidates:
         title = _strip_site(_clean(candidate), site, url)
@@ -660,20 +728,20 @@ def _strip_site(title: str | None, site: str | None, url: str | None) -> str | N
 
 
 def _is_site_name(text: str, site: str | None, url: str | None) -> bool:
-    """True when the text is just the site's name or host."""
-    key = re.sub(r"[^a-z0-9]", "", text.lower())
+    """True when the text is the site's name or host, perhaps with a short slogan after it."""
+    key = _NON_ALNUM.sub("", text.lower())
     if not key:
         return True
-    names = [site or "", _host(url) or ""]
-    for name in names:
-        name_key = re.sub(r"[^a-z0-9]", "", name.lower())
-        host_key = re.sub(r"[^a-z0-9]", "", name.lower().rsplit(".", 1)[0]) if "." in name else name_key
-        if name_key and key in (name_key, host_key):
-            return True
+    short = len(text.split()) <= rules.HTML_SITE_TITLE_MAX_WORDS
+    for name in (site or "", _host(url) or ""):
+        lowered = name.lower()
+        for name_key in {_NON_ALNUM.sub("", lowered), _NON_ALNUM.sub("", lowered.rsplit(".", 1)[0])}:
+            if len(name_key) >= 3 and (key == name_key or short and key.startswith(name_key)):
+                return True
     return False
 
 
-def _author(root, metas: dict[str, str], ld: list[dict]) -> str | None:
+def _author(metas: dict[str, str], ld: list[dict], page: _Page) -> str | None:
     """The author's name(s)."""
     for name in rules.HTML_AUTHOR_METAS:
         value = _clean(metas.get(name))
@@ -682,12 +750,12 @@ def _author(root, metas: dict[str, str], ld: list[dict]) -> str | None:
     names = _ld_names(_ld_value(ld, "author"))
     if names:
         return ", ".join(names)
-    for el in root.xpath('//a[@rel="author"] | //*[@itemprop="author"] | //*[@rel="author"]')[:3]:
+    for el in [el for key, el in page.props if key in ("author", "a")][:3]:
         value = el.get("content") or _itemprop_name(el) or _text_of(el)
         value = _strip_byline(_clean(value))
-        if value and len(value) <= 100:
+        if value and len(value) <= rules.HTML_MAX_AUTHOR_CHARS:
             return value
-    return _byline(root)
+    return _byline(page.bylines)
 
 
 def _itemprop_name(el) -> str | None:
@@ -715,25 +783,24 @@ def _ld_names(value) -> list[str]:
     return []
 
 
-def _byline(root) -> str | None:
-    """A short byline element's text (class/id with byline or author)."""
-    for el in root.xpath('//*[contains(@class,"byline") or contains(@class,"author") or contains(@id,"byline") or contains(@id,"author")]')[:10]:
-        if el.tag in ("script", "style", "meta", "link", "body", "html"):
-            continue
-        tokens = _tokens(_attr_text(el))
-        if not tokens & rules.HTML_BYLINE_TOKENS:
-            continue
+def _byline(candidates: list) -> str | None:
+    """A short byline element's text (class/id naming a byline or author)."""
+    for el in candidates[:10]:
         value = _strip_byline(_text_of(el))
-        if value and 2 < len(value) <= 80:
+        if value and 2 < len(value) <= rules.HTML_MAX_AUTHOR_CHARS:
             return value
     return None
 
 
 def _strip_byline(value: str | None) -> str | None:
-    """A name without a leading "By"."""
+    """A name without a leading "By"; None for what cannot be a name."""
     if not value:
         return None
-    return _clean(rules.HTML_BYLINE_PREFIX.sub("", value, count=1))
+    value = _clean(rules.HTML_BYLINE_PREFIX.sub("", value, count=1))
+    # Names carry no digits; "1 day ago" or a date in a byline slot is not an author.
+    if not value or is_date_line(value) or any(ch.isdigit() for ch in value) or not any(ch.isalpha() for ch in value):
+        return None
+    return value
 
 
 def _looks_like_url(value: str) -> bool:
@@ -741,13 +808,13 @@ def _looks_like_url(value: str) -> bool:
     return value.startswith(("http://", "https://", "www.", "/"))
 
 
-def _published(root, metas: dict[str, str], ld: list[dict], url: str | None) -> str | None:
+def _published(metas: dict[str, str], ld: list[dict], page: _Page, url: str | None) -> str | None:
     """The publication date as YYYY-MM-DD."""
     found = parse_date(_first(metas, ("article:published_time", "og:article:published_time")))
     found = found or parse_date(_ld_text(_ld_value(ld, "datePublished")) or _ld_text(_ld_value(ld, "dateCreated")))
     if found:
         return found
-    for el in root.xpath('//*[@itemprop="datePublished"] | //time[@datetime] | //*[@pubdate]')[:5]:
+    for el in [el for key, el in page.props if key in ("datepublished", "time")][:5]:
         found = parse_date(el.get("content") or el.get("datetime") or _text_of(el))
         if found:
             return found
