@@ -101,24 +101,30 @@ def format_summary(summary: IngestSummary, index: str) -> str:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr, redrawn in place."""
+    """A one-line progress bar per stage on stderr, redrawn in place."""
 
     WIDTH = 30
 
     def __init__(self) -> None:
+        self._stage: str | None = None
         self._last = -1
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage:
+            if self._stage is not None:
+                sys.stderr.write("\n")
+            self._stage, self._last = stage, -1
         filled = self.WIDTH * done // max(1, total)
         if filled == self._last and done != total:
             return
         self._last = filled
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{total} files")
+        sys.stderr.write(f"\r{stage:>9} [{bar}] {done}/{total}")
         sys.stderr.flush()
 
     def finish(self) -> None:
-        sys.stderr.write("\n")
+        if self._stage is not None:
+            sys.stderr.write("\n")
 
 
 def cmd_search(args) -> int:

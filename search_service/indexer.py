@@ -95,19 +95,28 @@ def build_index(
     on_document: Callable[[Document], None] | None = None,
 ) -> BuildReport:
     """Index documents into a new generation under root and switch it in when complete."""
+    with writer_lock(Path(root)):
+        return write_generation(documents, root, on_document)
+
+
+def write_generation(
+    documents: Iterable[Document],
+    root: str | os.PathLike,
+    on_document: Callable[[Document], None] | None = None,
+) -> BuildReport:
+    """build_index for a caller that already holds the writer lock."""
     root = Path(root)
     started = time.monotonic()
-    with writer_lock(root):
-        generation = f"{GENERATION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-        folder = root / generation
-        folder.mkdir()
-        try:
-            count = _write_generation(folder, documents, on_document)
-            _switch_current(root, generation)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        _prune_generations(root)
+    generation = f"{GENERATION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    folder = root / generation
+    folder.mkdir()
+    try:
+        count = _write_generation(folder, documents, on_document)
+        _switch_current(root, generation)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _prune_generations(root)
     return BuildReport(generation, count, time.monotonic() - started)
 
 

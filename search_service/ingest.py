@@ -1,25 +1,32 @@
 """Ingest: sources → cleaning → indexer, with progress reporting and a summary.
 
-Reading is sequential; cleaning, the costly part, runs in a pool of processes over batches
-of pages; documents come back in corpus order, duplicates are dropped, and the indexer
-writes them into a new generation that is switched in only when complete.
+Two phases. Cleaning, the costly part of reading, runs in a pool of processes over batches
+of pages; documents come back in corpus order, duplicates are dropped, and the rest are
+spooled to a temporary file while their short paragraphs are counted per site. Indexing
+then reads the spool back, strips each site's repeated paragraphs, and writes a new index
+generation that is switched in only when complete. The writer lock is held throughout, so
+a second ingest stops at once instead of after doing all the work.
 """
 from __future__ import annotations
 
 import os
+import pickle
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO
 
-from .cleaning import RepeatedBlocks, clean_page
+from .cleaning import RepeatedParagraphs, clean_page
 from .duplicates import DuplicateFinder
-from .indexer import build_index
+from .indexer import write_generation, writer_lock
 from .models import Document, RawPage, SkippedFile
-from .sources import DEFAULT_MAX_BYTES, corpus_files, file_kind, read_file
+from .sources import DEFAULT_MAX_BYTES, corpus_files, read_file
 
-Progress = Callable[[int, int], None]  # (files done, files in all)
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 BATCH_PAGES = 64  # pages sent to a cleaning process at a time
 
@@ -54,31 +61,66 @@ def ingest(
 ) -> IngestSummary:
     """Read, clean and index a corpus into a new index generation of index_root."""
     started = time.monotonic()
+    root = Path(index_root)
     files = corpus_files(corpus)
     summary = IngestSummary(files=len(files))
-    repeated = _count_repetitions(corpus, files, max_bytes)
-    workers = workers or os.cpu_count() or 1
-
-    def documents() -> Iterator[Document]:
-        finder = DuplicateFinder()
-        batches = _read_batches(corpus, files, max_bytes, summary)
-        with _cleaning_pool(workers, repeated) as pool:
-            for files_done, results in _ordered_map(pool, batches):
-                for item in results:
-                    if isinstance(item, SkippedFile):
-                        summary.skipped.append(item)
-                    elif (original := finder.original_of(item)) is not None:
-                        summary.duplicates.append((item.source, original))
-                    else:
-                        yield item
-                if progress:
-                    progress(files_done, len(files))
-
-    report = build_index(documents(), index_root)
+    repetition = RepeatedParagraphs()
+    with writer_lock(root), tempfile.TemporaryFile(dir=root, prefix=".spool-") as spool:
+        spooled = 0
+        for doc in _cleaned(corpus, files, max_bytes, workers or os.cpu_count() or 1, summary, progress):
+            repetition.count(doc)
+            pickle.dump(doc, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            spooled += 1
+        spool.seek(0)
+        documents = _without_repeats(_unspool(spool), repetition, summary)
+        report = write_generation(_counted(documents, spooled, progress), root)
     summary.documents = report.documents
     summary.generation = report.generation
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _cleaned(corpus, files: list[Path], max_bytes: int, workers: int, summary: IngestSummary,
+             progress: Progress | None) -> Iterator[Document]:
+    """Clean documents in corpus order, without duplicates; skips go into the summary."""
+    finder = DuplicateFinder()
+    batches = _read_batches(corpus, files, max_bytes, summary)
+    with _cleaning_pool(workers) as pool:
+        for files_done, results in _ordered_map(pool, batches):
+            for item in results:
+                if isinstance(item, SkippedFile):
+                    summary.skipped.append(item)
+                elif (original := finder.original_of(item)) is not None:
+                    summary.duplicates.append((item.source, original))
+                else:
+                    yield item
+            if progress:
+                progress("cleaning", files_done, len(files))
+
+
+def _unspool(spool: IO[bytes]) -> Iterator[Document]:
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
+
+
+def _without_repeats(documents: Iterable[Document], repetition: RepeatedParagraphs,
+                     summary: IngestSummary) -> Iterator[Document]:
+    for doc in documents:
+        doc = repetition.strip(doc)
+        if doc.text.strip():
+            yield doc
+        else:
+            summary.skipped.append(SkippedFile(doc.source, "no main text found (only text repeated across the site)"))
+
+
+def _counted(documents: Iterable[Document], total: int, progress: Progress | None) -> Iterator[Document]:
+    for done, doc in enumerate(documents, start=1):
+        yield doc
+        if progress and (done % 100 == 0 or done == total):
+            progress("indexing", done, total)
 
 
 def _read_batches(corpus, files, max_bytes: int, summary: IngestSummary) -> Iterator[tuple[int, list[RawPage]]]:
@@ -99,21 +141,13 @@ def _read_batches(corpus, files, max_bytes: int, summary: IngestSummary) -> Iter
 
 # ------------------------------------------------------------------ cleaning, in processes
 
-_repeated: RepeatedBlocks | None = None  # set once per cleaning process
-
-
-def _init_cleaner(repeated: RepeatedBlocks) -> None:
-    global _repeated
-    _repeated = repeated
-
 
 def clean_batch(pages: list[RawPage]) -> list[Document | SkippedFile]:
     """Clean pages; a page that fails or has no main text becomes a SkippedFile."""
-    repeated = _repeated or RepeatedBlocks()
     out: list[Document | SkippedFile] = []
     for page in pages:
         try:
-            doc = clean_page(page, repeated.for_page(page))
+            doc = clean_page(page)
         except RecursionError:
             out.append(SkippedFile(page.source, "cleaning failed (markup nested too deeply)"))
             continue
@@ -136,11 +170,8 @@ class _InlineExecutor(Executor):
         return future
 
 
-def _cleaning_pool(workers: int, repeated: RepeatedBlocks) -> Executor:
-    if workers > 1:
-        return ProcessPoolExecutor(workers, initializer=_init_cleaner, initargs=(repeated,))
-    _init_cleaner(repeated)
-    return _InlineExecutor()
+def _cleaning_pool(workers: int) -> Executor:
+    return ProcessPoolExecutor(workers) if workers > 1 else _InlineExecutor()
 
 
 def _ordered_map(pool: Executor, batches: Iterable[tuple[int, list[RawPage]]], window: int = 8):
@@ -154,15 +185,3 @@ def _ordered_map(pool: Executor, batches: Iterable[tuple[int, list[RawPage]]], w
     while pending:
         done, future = pending.popleft()
         yield done, future.result()
-
-
-def _count_repetitions(corpus, files, max_bytes: int) -> RepeatedBlocks:
-    """First pass over the text pages: which short blocks repeat across a site's pages."""
-    repeated = RepeatedBlocks()
-    for path in files:
-        if file_kind(path) != "text":
-            continue
-        for item in read_file(corpus, path, max_bytes):
-            if isinstance(item, RawPage):
-                repeated.add(item)
-    return repeated

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from search_service.cleaning import extract_main_text
-from search_service.cleaning.html import extract_html, normalize_block
+from search_service.cleaning.extracted import normalize_block
+from search_service.cleaning.html import extract_html
 
 PARAS = [
     "The city council voted on Tuesday to expand the night bus network, adding four routes that will run until three in the morning.",
@@ -126,15 +127,6 @@ def test_site_and_lang():
     assert result.site == "example.com"
     assert result.lang == "en"
     assert extract_html(page("<p>x</p>")).site is None
-
-
-def test_repeated_block_dropped():
-    tagline = "Daily Example is an independent newspaper serving the valley since 1901, funded by readers."
-    markup = page("<article>" + "".join(f"<p>{p}</p>" for p in PARAS) + f"<p>{tagline}</p></article>")
-    assert tagline in extract_html(markup).text
-    result = extract_html(markup, repeated=frozenset({normalize_block("  " + tagline.upper() + " ")}))
-    assert tagline not in result.text
-    assert PARAS[0] in result.text
 
 
 def test_normalize_block():

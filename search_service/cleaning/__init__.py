@@ -8,11 +8,11 @@ from ..models import Document, RawPage
 from .extracted import Extracted
 from .html import extract_html
 from .language import detect_language
-from .repetition import RepeatedBlocks
+from .repetition import RepeatedParagraphs
 from .dates import parse_date
 from .text import extract_text, site_of
 
-__all__ = ["extract_main_text", "clean_page", "document_id", "RepeatedBlocks", "Extracted"]
+__all__ = ["extract_main_text", "clean_page", "document_id", "RepeatedParagraphs", "Extracted"]
 
 
 def extract_main_text(html: bytes, url: str | None = None) -> str:
@@ -25,14 +25,14 @@ def document_id(source: str) -> str:
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
 
 
-def clean_page(page: RawPage, repeated: frozenset[str] = frozenset()) -> Document:
+def clean_page(page: RawPage) -> Document:
     """Clean one page into a Document; its text is empty when no main text was found."""
     if page.content_type == "html":
-        found = extract_html(page.text, page.url, repeated)
+        found = extract_html(page.text, page.url)
     elif page.content_type == "clean":
         found = _already_clean(page)
     else:
-        found = extract_text(page.text, page.url, page.source, repeated)
+        found = extract_text(page.text, page.url, page.source)
     return Document(
         id=document_id(page.source),
         source=page.source,

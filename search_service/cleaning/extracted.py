@@ -18,3 +18,8 @@ class Extracted:
     @property
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+
+def normalize_block(text: str) -> str:
+    """The form in which blocks are compared (with titles, across pages): lowercased, spaces collapsed."""
+    return " ".join(text.lower().split())

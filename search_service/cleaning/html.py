@@ -20,7 +20,7 @@ from lxml import etree
 
 from . import rules
 from .dates import is_date_line, parse_date
-from .extracted import Extracted
+from .extracted import Extracted, normalize_block
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 # libxml2 refuses NULs and most C0 controls in str input.
@@ -42,7 +42,7 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=Fa
 
 # --------------------------------------------------------------------------- entry point
 
-def extract_html(markup: str, url: str | None = None, repeated: frozenset[str] = frozenset()) -> Extracted:
+def extract_html(markup: str, url: str | None = None) -> Extracted:
     """Main-text paragraphs and metadata of one HTML page; never raises."""
     try:
         root = _parse(markup)
@@ -52,19 +52,14 @@ def extract_html(markup: str, url: str | None = None, repeated: frozenset[str] =
         page = _Walker().walk(body if body is not None else root)
         result = _metadata(root, url, page)
         try:
-            result.paragraphs = _main_text(page, repeated, result.title)
+            result.paragraphs = _main_text(page, result.title)
         except Exception:  # the last resort for pathological trees: plain text
             result.paragraphs = _plain_blocks(root)
         if not result.paragraphs:  # libxml2 cuts trees deeper than 256 levels
-            result.paragraphs = _stripped_blocks(markup, repeated)
+            result.paragraphs = _stripped_blocks(markup)
         return result
     except Exception:
         return Extracted(site=_host(url))
-
-
-def normalize_block(text: str) -> str:
-    """A block's text as `repeated` stores it: lowercased, whitespace collapsed."""
-    return " ".join(text.lower().split())
 
 
 # --------------------------------------------------------------------------- parsing
@@ -125,11 +120,11 @@ def _plain_blocks(root) -> list[str]:
     return [line for line in (_SPACES.sub(" ", part).strip() for part in text.split("\n")) if line]
 
 
-def _stripped_blocks(markup: str, repeated: frozenset[str]) -> list[str]:
+def _stripped_blocks(markup: str) -> list[str]:
     """Text lines of markup with tags cut out by pattern, for markup no parser makes sense of."""
     text = html_lib.unescape(_TAG.sub("\n", _INVISIBLE_MARKUP.sub(" ", markup)))
     lines = (" ".join(line.split()) for line in text.split("\n"))
-    return [line for line in lines if line and normalize_block(line) not in repeated]
+    return [line for line in lines if line]
 
 
 # --------------------------------------------------------------------------- class/id words
@@ -346,7 +341,7 @@ def _hidden(el) -> int | bool:
 
 # --------------------------------------------------------------------------- scoring
 
-def _main_text(page: _Page, repeated: frozenset[str], title: str) -> list[str]:
+def _main_text(page: _Page, title: str) -> list[str]:
     """The main-text blocks of the walked page, in document order."""
     if not page.blocks:
         return []
@@ -355,13 +350,13 @@ def _main_text(page: _Page, repeated: frozenset[str], title: str) -> list[str]:
     total = good[0] or 1
     valid = {m for m in page.marked if _mark_holds(page, m, good[m], total)}
     chosen = _choose(page, chars, links, valid)
-    kept = _prune(page, chosen, valid, chars, links, repeated)
+    kept = _prune(page, chosen, valid, chars, links)
     if sum(b.chars for b in kept) < rules.HTML_MIN_RESULT_CHARS:
-        fallback = _fallback(page, valid, chars, links, repeated)
+        fallback = _fallback(page, valid, chars, links)
         if sum(b.chars for b in fallback) > sum(b.chars for b in kept):
             kept = fallback
     if not kept:
-        kept = [b for b in page.blocks if normalize_block(b.text) not in repeated]
+        kept = list(page.blocks)
     return _drop_title(kept, title)
 
 
@@ -517,8 +512,7 @@ def _reads_like_paragraph(page: _Page, idx: int, chars: list[int], links: list[i
 
 # --------------------------------------------------------------------------- pruning
 
-def _prune(page: _Page, chosen: list[int], valid: set[int], chars: list[int], links: list[int],
-           repeated: frozenset[str]) -> list[_Block]:
+def _prune(page: _Page, chosen: list[int], valid: set[int], chars: list[int], links: list[int]) -> list[_Block]:
     """The blocks of the chosen containers that are not chrome."""
     if not chosen:
         return []
@@ -528,29 +522,27 @@ def _prune(page: _Page, chosen: list[int], valid: set[int], chars: list[int], li
         root = next((start for start, end in ranges if start <= b.owner <= end), -1)
         if root < 0 or (b.marks and _in_chrome(b, valid, root)):
             continue
-        if _is_noise(page, b, chars, links, repeated):
+        if _is_noise(page, b, chars, links):
             continue
         kept.append(b)
     return kept
 
 
-def _is_noise(page: _Page, b: _Block, chars: list[int], links: list[int], repeated: frozenset[str]) -> bool:
-    """True for link-heavy blocks, link lists, chrome phrases and site-wide repeats."""
+def _is_noise(page: _Page, b: _Block, chars: list[int], links: list[int]) -> bool:
+    """True for link-heavy blocks, link lists and chrome phrases."""
     if b.link_chars > b.chars * rules.HTML_MAX_BLOCK_LINK_DENSITY:
         return True
     if b.list_idx >= 0 and chars[b.list_idx] and links[b.list_idx] > chars[b.list_idx] * rules.HTML_MAX_LIST_LINK_DENSITY:
         return True
-    if b.chars < 200 and rules.HTML_BOILERPLATE_BLOCK.match(b.text):
-        return True
-    return bool(repeated) and normalize_block(b.text) in repeated
+    return b.chars < 200 and bool(rules.HTML_BOILERPLATE_BLOCK.match(b.text))
 
 
-def _fallback(page: _Page, valid: set[int], chars: list[int], links: list[int], repeated: frozenset[str]) -> list[_Block]:
+def _fallback(page: _Page, valid: set[int], chars: list[int], links: list[int]) -> list[_Block]:
     """Every good-looking block of the page, for pages the scoring misreads."""
     return [
         b for b in page.blocks
         if b.chars >= rules.HTML_FALLBACK_MIN_CHARS and not (b.marks and _in_chrome(b, valid))
-        and not _is_noise(page, b, chars, links, repeated)
+        and not _is_noise(page, b, chars, links)
     ]
 
 

@@ -1,49 +1,56 @@
-"""Blocks that repeat across many pages of one site are boilerplate (menus, footers, teasers)."""
+"""Paragraphs that repeat across many pages of one site are boilerplate (menus, footers, teasers).
+
+No single page shows this; a corpus does. The ingester counts short paragraphs per site over
+the cleaned documents, then takes the repeated ones out of every document of that site.
+"""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 
-from ..models import RawPage
-from .text import normalize_block, site_of, split_blocks
+from ..models import Document
+from .extracted import normalize_block
 
-# A block counts as site chrome when it is this short and found on at least
-# MIN_PAGES pages, and on at least MIN_SHARE of the site's pages.
+# A paragraph is site chrome when it is at most MAX_WORDS words long and found on at least
+# MIN_PAGES pages of the site, and on at least MIN_SHARE of them.
 MAX_WORDS = 30
-MIN_PAGES = 2
+MIN_PAGES = 3
 MIN_SHARE = 0.05
+# Pages per site the counts are taken from: enough to see chrome, bounded in memory.
+SAMPLE_PAGES = 2000
 
 
-def site_key(page: RawPage) -> str:
-    """The group a page's repetitions are counted in: its site, or the corpus as a whole."""
-    return site_of(page.url, page.source, []) or ""
-
-
-class RepeatedBlocks:
-    """Counts short blocks per site over a corpus, then names the ones that repeat."""
+class RepeatedParagraphs:
+    """Counts short paragraphs per site, then strips the repeated ones from documents."""
 
     def __init__(self) -> None:
         self._pages: Counter[str] = Counter()
-        self._blocks: dict[str, Counter[str]] = defaultdict(Counter)
-        self._frozen: dict[str, frozenset[str]] = {}
+        self._counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self._repeated: dict[str, frozenset[str]] = {}
 
-    def add(self, page: RawPage) -> None:
-        """Count the short blocks of one text page (once per page)."""
-        if page.content_type != "text":
+    def count(self, doc: Document) -> None:
+        """Count the short paragraphs of one document (each once)."""
+        site = doc.site or ""
+        if self._pages[site] >= SAMPLE_PAGES:
             return
-        key = site_key(page)
-        self._frozen.pop(key, None)
-        self._pages[key] += 1
-        seen = {
-            normalize_block(b.text)
-            for b in split_blocks(page.text)
-            if len(b.text.split()) <= MAX_WORDS
-        }
-        self._blocks[key].update(seen)
+        self._pages[site] += 1
+        self._repeated.pop(site, None)
+        self._counts[site].update({
+            normalize_block(p) for p in doc.text.split("\n\n") if len(p.split()) <= MAX_WORDS
+        })
 
-    def for_page(self, page: RawPage) -> frozenset[str]:
-        """The repeated blocks of the page's site."""
-        key = site_key(page)
-        if key not in self._frozen:
-            threshold = max(MIN_PAGES, MIN_SHARE * self._pages[key])
-            self._frozen[key] = frozenset(b for b, n in self._blocks[key].items() if n >= threshold)
-        return self._frozen[key]
+    def repeated(self, site: str | None) -> frozenset[str]:
+        """The paragraphs that count as chrome on a site."""
+        site = site or ""
+        if site not in self._repeated:
+            threshold = max(MIN_PAGES, MIN_SHARE * self._pages[site])
+            self._repeated[site] = frozenset(p for p, n in self._counts[site].items() if n >= threshold)
+        return self._repeated[site]
+
+    def strip(self, doc: Document) -> Document:
+        """The document without its site's repeated paragraphs."""
+        chrome = self.repeated(doc.site)
+        if not chrome:
+            return doc
+        kept = [p for p in doc.text.split("\n\n") if normalize_block(p) not in chrome]
+        return replace(doc, text="\n\n".join(kept))

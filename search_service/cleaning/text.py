@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from . import rules
 from .dates import is_date_line, parse_date
-from .extracted import Extracted
+from .extracted import Extracted, normalize_block
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # A host written as a link: with a scheme, a "www." or a path after it.
@@ -44,8 +44,7 @@ class Block:
         return bool(rules.SENTENCE_END.search(self.text))
 
 
-def extract_text(text: str, url: str | None = None, source: str | None = None,
-                 repeated: frozenset[str] = frozenset()) -> Extracted:
+def extract_text(text: str, url: str | None = None, source: str | None = None) -> Extracted:
     """Main-text paragraphs and metadata of one plain-text or Markdown scrape."""
     header, body = _read_header(text)
     url = url or header.get("url") or header.get("source") or header.get("link")
@@ -55,13 +54,8 @@ def extract_text(text: str, url: str | None = None, source: str | None = None,
     found.author = header.get("author")
     found.published = parse_date(header.get("published") or header.get("date"))
     blocks = _take_headline_and_byline(blocks, found)
-    found.paragraphs = [b.text for b in main_blocks(blocks, repeated)]
+    found.paragraphs = [b.text for b in main_blocks(blocks)]
     return found
-
-
-def normalize_block(text: str) -> str:
-    """The form in which blocks are compared across pages."""
-    return " ".join(text.lower().split())
 
 
 # ---------------------------------------------------------------- splitting
@@ -242,9 +236,9 @@ def site_of(url: str | None, source: str | None, blocks: list[Block]) -> str | N
 # ---------------------------------------------------------------- content
 
 
-def main_blocks(blocks: list[Block], repeated: frozenset[str] = frozenset()) -> list[Block]:
+def main_blocks(blocks: list[Block]) -> list[Block]:
     """The article's blocks: the best-scoring contiguous span, minus chrome inside it."""
-    kinds = [block_kind(b, repeated) for b in blocks]
+    kinds = [block_kind(b) for b in blocks]
     end = _article_end(blocks, kinds)
     scores = [_span_score(b, k) for b, k in zip(blocks[:end], kinds[:end])]
     lo, hi = _best_span(scores)
@@ -255,13 +249,11 @@ def main_blocks(blocks: list[Block], repeated: frozenset[str] = frozenset()) -> 
     return [b for b, k in zip(blocks[lo:hi], kinds[lo:hi]) if k in ("content", "short")]
 
 
-def block_kind(block: Block, repeated: frozenset[str] = frozenset()) -> str:
+def block_kind(block: Block) -> str:
     """content, short (subheading or label), marker (name/date line), or chrome."""
     words = block.words
     n = len(words)
     if n == 0 or _is_chrome(block) or _is_photo_credit(block):
-        return "chrome"
-    if normalize_block(block.text) in repeated:
         return "chrome"
     if block.links / n > 0.25:
         return "chrome"
