@@ -21,6 +21,7 @@ from lxml import etree
 from . import rules
 from .dates import is_date_line, parse_date
 from .extracted import Extracted, normalize_block
+from .lines import is_chrome_line, strip_byline_prefix
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 # libxml2 refuses NULs and most C0 controls in str input.
@@ -534,7 +535,7 @@ def _is_noise(page: _Page, b: _Block, chars: list[int], links: list[int]) -> boo
         return True
     if b.list_idx >= 0 and chars[b.list_idx] and links[b.list_idx] > chars[b.list_idx] * rules.HTML_MAX_LIST_LINK_DENSITY:
         return True
-    return b.chars < 200 and bool(rules.HTML_BOILERPLATE_BLOCK.match(b.text))
+    return b.chars < 200 and is_chrome_line(b.text)
 
 
 def _fallback(page: _Page, valid: set[int], chars: list[int], links: list[int]) -> list[_Block]:
@@ -788,7 +789,7 @@ def _strip_byline(value: str | None) -> str | None:
     """A name without a leading "By"; None for what cannot be a name."""
     if not value:
         return None
-    value = _clean(rules.HTML_BYLINE_PREFIX.sub("", value, count=1))
+    value = _clean(strip_byline_prefix(value)[0])
     # Names carry no digits; "1 day ago" or a date in a byline slot is not an author.
     if not value or is_date_line(value) or any(ch.isdigit() for ch in value) or not any(ch.isalpha() for ch in value):
         return None

@@ -46,8 +46,9 @@ DATE_PATTERNS = [
 
 # --------------------------------------------------------------------------- text scrapes
 
-# A whole block that is one of these is chrome, wherever it stands.
-BOILERPLATE_LINE_PATTERNS = [
+# A whole line or block that matches one of these is chrome, wherever it stands, in HTML
+# and in text scrapes alike (see lines.py).
+CHROME_LINE_PATTERNS = [
     re.compile(p, re.IGNORECASE)
     for p in (
         r"^(join|subscribe to|sign up (for|to)|get) (our|the) (free )?(mailing list|newsletter|e-?mail updates?)\b",
@@ -63,13 +64,24 @@ BOILERPLATE_LINE_PATTERNS = [
         r"\bfor more\W*$",
         r"^(related|recommended|more from|more stories|you (may|might) also like|popular|trending|most read)\b.{0,40}$",
         r"^(tags?|topics?|categories|filed under)\s*:",
-        r"^(image|photo|picture|illustration|credit|source|video)s?\s*:",
+        r"^(image|photo|picture|illustration|credit|video)s?\s*:",
         r"^(we use cookies|this (web)?site uses cookies|by (continuing|using) (to use )?this (web)?site)\b",
         r"^(skip to|jump to) (main )?(content|navigation)\b",
         r"^(previous|next) (article|post|story)\b",
         r"^(posted|published|filed) in\b",
     )
 ]
+
+# Short blocks made of nothing but a chrome phrase (buttons, labels, legal lines).
+CHROME_LINE_PATTERNS.append(re.compile(
+    r"(?i)^\W*(advertisement|advertisements|sponsored|ad|ads|share( this)?( (article|story|post))?"
+    r"|share on \w+|tweet|print( this)?( (article|story|page))?|e-?mail( this)?( (article|story|page))?"
+    r"|click here\b.{0,60}|read more|continue reading|comments?|\d+ comments?|leave a (comment|reply)"
+    r"|(sign up|subscribe)\b.{0,80}newsletter.{0,40}|back to top|top of page|skip to (main )?content"
+    r"|all rights reserved.{0,40}|(copyright|©).{0,80}|related (articles|stories|posts|content|links)"
+    r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
+    r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
+))
 
 # Names of social networks and share targets; a block made only of these is a share bar.
 SOCIAL_WORDS = {
@@ -87,7 +99,7 @@ PHOTO_CREDIT_PATTERN = re.compile(
 )
 
 # Words that open a byline ("By Jane Doe") or label one.
-BYLINE_PREFIX = re.compile(r"(?i)^\s*(by|written by|words by|author|posted by|von|par|por)\s*:?\s+")
+BYLINE_PREFIX = re.compile(r"(?i)^\s*(by|written by|words by|authors?|posted by|von|par|por)\b\s*:?\s*")
 
 # A person's name: two to four capitalised words, allowing initials, particles and hyphens.
 PERSON_NAME = re.compile(
@@ -234,17 +246,6 @@ HTML_KEEP_SHARE = 0.25              # ... unless it holds this share of the page
 HTML_MIN_RESULT_CHARS = 250
 HTML_FALLBACK_MIN_CHARS = 40        # a block this long with few links is good on its own
 
-# Whole blocks of chrome, wherever they stand (short lines only).
-HTML_BOILERPLATE_BLOCK = re.compile(
-    r"(?i)^\W*(advertisement|advertisements|sponsored|ad|ads|share( this)?( (article|story|post))?"
-    r"|share on \w+|tweet|print( this)?( (article|story|page))?|e-?mail( this)?( (article|story|page))?"
-    r"|click here\b.{0,60}|read more|continue reading|comments?|\d+ comments?|leave a (comment|reply)"
-    r"|(sign up|subscribe)\b.{0,80}newsletter.{0,40}|back to top|top of page|skip to (main )?content"
-    r"|all rights reserved.{0,40}|(copyright|©).{0,80}|related (articles|stories|posts|content|links)"
-    r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
-    r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
-)
-
 # Metadata sources, best first.
 HTML_TITLE_METAS = ("og:title", "twitter:title", "title", "dc.title", "sailthru.title")
 HTML_AUTHOR_METAS = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author", "twitter:creator")
@@ -257,8 +258,6 @@ HTML_DATE_METAS = (
 HTML_BYLINE_TOKENS = frozenset({"byline", "author", "authors", "byline-author", "contributor", "writer", "by"})
 # Separators between a title and the site name it ends with.
 HTML_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»«/]\s+|\s+::\s+")
-# A byline's leading word.
-HTML_BYLINE_PREFIX = re.compile(r"(?i)^\s*(by|written by|posted by|words by|author|authors|von|par|por)\b\s*:?\s*")
 # A title's last part after a separator is a site suffix when this short.
 HTML_TITLE_SUFFIX_MAX_WORDS = 4
 # A date in a url path (/2019/05/12/ or /2019-05-12), the last resort for `published`.

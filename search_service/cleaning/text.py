@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from . import rules
 from .dates import is_date_line, parse_date
 from .extracted import Extracted, normalize_block
+from .lines import is_chrome_line, is_photo_credit, strip_byline_prefix
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # A host written as a link: with a scheme, a "www." or a path after it.
@@ -202,8 +203,7 @@ def _read_byline(blocks: list[Block], start: int, found: Extracted) -> set[int]:
 
 def _byline_author(text: str, beside_date: bool) -> str | None:
     """The author named by a byline line, or None when the line is not a byline."""
-    prefixed = rules.BYLINE_PREFIX.match(text)
-    candidate = text[prefixed.end():] if prefixed else text
+    candidate, prefixed = strip_byline_prefix(text)
     # "Jane Doe | 3 March 2024", "Jane Doe · Reuters"
     candidate = re.split(r"\s+[|·•—–]\s+|\s+-\s+|,\s+(?=\d)", candidate)[0].strip(" ,")
     names = [n for n in rules.AUTHOR_SEPARATORS.split(candidate) if n]
@@ -311,20 +311,11 @@ def _best_span(scores: list[float]) -> tuple[int, int]:
 
 
 def _is_chrome(block: Block) -> bool:
-    """Share bars, calls to action, legal lines and other page furniture."""
-    text = block.text
-    words = text.lower().replace("|", " ").split()
-    if words and len(words) <= 12 and all(w.strip(".,:;·•") in rules.SOCIAL_WORDS for w in words):
-        return True
-    if any(p.search(text) for p in rules.BOILERPLATE_LINE_PATTERNS):
-        return len(block.words) <= 40
-    return False
+    return is_chrome_line(block.text)
 
 
 def _is_photo_credit(block: Block) -> bool:
-    return len(block.words) <= 40 and bool(rules.PHOTO_CREDIT_PATTERN.search(block.text)) and (
-        not block.ends_sentence or len(block.words) <= 12
-    )
+    return is_photo_credit(block.text, block.ends_sentence)
 
 
 def _looks_like_name(text: str) -> bool:
