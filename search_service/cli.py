@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-file-mb", type=float, default=defaults.max_file_bytes / 1024 / 1024,
                    help="skip files larger than this (default: %(default)g)")
     p.add_argument("--workers", type=int, default=None, help="cleaning processes (default: one per core)")
+    p.add_argument("--full", action="store_true",
+                   help="rebuild from scratch instead of updating only new, changed and removed pages")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_ingest)
 
@@ -69,9 +71,9 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_ingest(args) -> int:
     if args.max_file_mb <= 0:
         raise ValueError("--max-file-mb must be positive")
-    bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
+    bar = None if args.quiet else ProgressBar() if sys.stderr.isatty() else ProgressLines()
     summary = ingest(args.corpus, args.index, int(args.max_file_mb * 1024 * 1024), progress=bar,
-                     workers=args.workers)
+                     workers=args.workers, full=args.full)
     if bar:
         bar.finish()
     print(format_summary(summary, args.index))
@@ -86,6 +88,9 @@ def format_summary(summary: IngestSummary, index: str) -> str:
         f"documents indexed: {summary.documents}   "
         f"time: {summary.seconds:.1f}s ({summary.pages_per_second:,.0f} pages/s)",
     ]
+    if summary.incremental:
+        lines.append(f"update: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
+                     f"{summary.unchanged} unchanged   documents in the index: {summary.total_documents}")
     for reason, count in summary.skipped_by_reason().most_common():
         lines.append(f"  skipped {count} × {reason}")
     for skipped in summary.skipped[:20]:
@@ -125,6 +130,22 @@ class ProgressBar:
     def finish(self) -> None:
         if self._stage is not None:
             sys.stderr.write("\n")
+
+
+class ProgressLines:
+    """Progress for logs and pipes: a line each time a stage passes another tenth."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        tenth = 10 * done // max(1, total)
+        if self._shown.get(stage, -1) < tenth:
+            self._shown[stage] = tenth
+            print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        pass
 
 
 def cmd_search(args) -> int:

@@ -44,6 +44,13 @@ class DuplicateFinder:
             self._sketches.setdefault(value, doc.source)
         return None
 
+    def forget(self, sources: set[str]) -> None:
+        """Drop what was remembered of these documents (removed or changed since)."""
+        if not sources:
+            return
+        self._exact = {k: v for k, v in self._exact.items() if v not in sources}
+        self._sketches = {k: v for k, v in self._sketches.items() if v not in sources}
+
 
 def _sketch(words: list[str]) -> list[int]:
     """Bottom-k of the word-shingle hashes; empty for texts too short to compare loosely."""

@@ -70,7 +70,8 @@ class NoIndexError(FileNotFoundError):
 @dataclass
 class BuildReport:
     generation: str
-    documents: int
+    documents: int  # written by this build
+    total: int  # in the generation, with those it kept from its base
     seconds: float
 
 
@@ -103,28 +104,47 @@ def write_generation(
     documents: Iterable[Document],
     root: str | os.PathLike,
     on_document: Callable[[Document], None] | None = None,
+    base: str | None = None,
+    delete_sources: Iterable[str] = (),
+    before_switch: Callable[[Path], None] | None = None,
 ) -> BuildReport:
-    """build_index for a caller that already holds the writer lock."""
+    """build_index for a caller that already holds the writer lock.
+
+    With `base`, the new generation starts as a copy of that generation, less the
+    documents of `delete_sources`, and the documents are added to it (an incremental
+    update); the base itself is never written to. `before_switch` may add files to the
+    finished generation before it is switched in.
+    """
     root = Path(root)
     started = time.monotonic()
+    _remove_abandoned_generations(root)
     generation = f"{GENERATION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
     folder = root / generation
-    folder.mkdir()
     try:
-        count = _write_generation(folder, documents, on_document)
+        if base:
+            shutil.copytree(root / base, folder)
+            ix = whoosh_index.open_dir(str(folder))
+        else:
+            folder.mkdir()
+            ix = whoosh_index.create_in(str(folder), SCHEMA)
+        count = _write_documents(ix, documents, delete_sources, on_document)
+        total = ix.doc_count()
+        if before_switch:
+            before_switch(folder)
         _switch_current(root, generation)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _prune_generations(root)
-    return BuildReport(generation, count, time.monotonic() - started)
+    return BuildReport(generation, count, total, time.monotonic() - started)
 
 
-def _write_generation(folder: Path, documents: Iterable[Document], on_document) -> int:
-    ix = whoosh_index.create_in(str(folder), SCHEMA)
+def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable[str], on_document) -> int:
     writer = ix.writer(limitmb=256)
     count = 0
     try:
+        for source in delete_sources:
+            writer.delete_by_term("source", source)
         for doc in documents:
             writer.add_document(
                 id=doc.id,
@@ -145,6 +165,15 @@ def _write_generation(folder: Path, documents: Iterable[Document], on_document) 
         raise
     writer.commit()
     return count
+
+
+def _remove_abandoned_generations(root: Path) -> None:
+    """Delete generation folders an interrupted ingest left half-written (writer lock held)."""
+    current = current_generation(root)
+    for path in root.iterdir():
+        if path.is_dir() and path.name.startswith(GENERATION_PREFIX) and path.name != current \
+                and not whoosh_index.exists_in(str(path)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _switch_current(root: Path, generation: str) -> None:

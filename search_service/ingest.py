@@ -1,14 +1,21 @@
 """Ingest: sources → cleaning → indexer, with progress reporting and a summary.
 
-Two phases. Cleaning, the costly part of reading, runs in a pool of processes over batches
-of pages; documents come back in corpus order, duplicates are dropped, and the rest are
-spooled to a temporary file while their short paragraphs are counted per site. Indexing
-then reads the spool back, strips each site's repeated paragraphs, and writes a new index
-generation that is switched in only when complete. The writer lock is held throughout, so
-a second ingest stops at once instead of after doing all the work.
+Cleaning, the costly part, runs in a pool of processes over batches of pages; documents
+come back in corpus order, duplicates are dropped, and the rest are spooled to a temporary
+file while their short paragraphs are counted per site. Indexing then reads the spool back,
+strips each site's repeated paragraphs, and writes a new index generation that is switched
+in only when complete. The writer lock is held throughout, so a second ingest stops at once
+instead of after doing all the work.
+
+When the index already has a generation, an ingest is incremental: every page is read and
+fingerprinted, and only pages that are new or changed since the last ingest are cleaned;
+the new generation is a copy of the current one without the changed and removed pages,
+plus the new versions. What the next ingest needs to know (fingerprints, the duplicate
+finder, the repetition counts) is stored in each generation's folder.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -16,19 +23,22 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
+from . import __version__
 from .cleaning import RepeatedParagraphs, clean_page
 from .duplicates import DuplicateFinder
-from .indexer import write_generation, writer_lock
+from .indexer import SCHEMA, current_generation, write_generation, writer_lock
 from .models import Document, RawPage, SkippedFile
 from .sources import DEFAULT_MAX_BYTES, corpus_files, read_file
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 BATCH_PAGES = 64  # pages sent to a cleaning process at a time
+STATE_FILE = "ingest-state.pickle"
 
 
 @dataclass
@@ -37,9 +47,15 @@ class IngestSummary:
 
     files: int = 0
     pages_read: int = 0
-    documents: int = 0
+    documents: int = 0  # indexed by this ingest
+    total_documents: int = 0  # in the index now
     skipped: list[SkippedFile] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, source it repeats)
+    incremental: bool = False
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
     seconds: float = 0.0
     generation: str | None = None
 
@@ -52,41 +68,141 @@ class IngestSummary:
         return self.pages_read / self.seconds if self.seconds else 0.0
 
 
+@dataclass
+class IngestState:
+    """What an ingest leaves for the next one, in its generation's folder."""
+
+    pages: dict[str, str] = field(default_factory=dict)  # source → fingerprint, every page read
+    duplicates: DuplicateFinder = field(default_factory=DuplicateFinder)
+    repetition: RepeatedParagraphs = field(default_factory=RepeatedParagraphs)
+    # An index written by another version, or with another schema, is rebuilt in full.
+    version: str = __version__
+    schema: tuple[str, ...] = tuple(sorted(SCHEMA.names()))
+
+
 def ingest(
     corpus: str | os.PathLike,
     index_root: str | os.PathLike,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     workers: int | None = None,
+    full: bool = False,
 ) -> IngestSummary:
-    """Read, clean and index a corpus into a new index generation of index_root."""
+    """Read, clean and index a corpus into a new generation of index_root.
+
+    Incremental when index_root has a generation from this version (unless `full`).
+    """
     started = time.monotonic()
     root = Path(index_root)
     files = corpus_files(corpus)
     summary = IngestSummary(files=len(files))
-    repetition = RepeatedParagraphs()
-    with writer_lock(root), tempfile.TemporaryFile(dir=root, prefix=".spool-") as spool:
+    with writer_lock(root), ExitStack() as stack:
+        doc_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=".spool-"))
+        base = None if full else current_generation(root)
+        state = _load_state(root, base) if base else None
+        if state is None:
+            base, state, seen = None, IngestState(), {}
+            pages = _labelled("cleaning", _read_pages(corpus, files, max_bytes, summary, seen), len(files))
+            stale: set[str] = set()
+        else:
+            summary.incremental = True
+            page_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=".spool-"))
+            seen, stale, count = _spool_changed_pages(corpus, files, max_bytes, state, summary, page_spool, progress)
+            state.duplicates.forget(stale)
+            page_spool.seek(0)
+            pages = ((("cleaning", n, count), page) for n, page in enumerate(_unspool(page_spool), start=1))
         spooled = 0
-        for doc in _cleaned(corpus, files, max_bytes, workers or os.cpu_count() or 1, summary, progress):
-            repetition.count(doc)
-            pickle.dump(doc, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        for doc in _cleaned(pages, workers or os.cpu_count() or 1, state.duplicates, summary, progress):
+            state.repetition.count(doc)
+            pickle.dump(doc, doc_spool, protocol=pickle.HIGHEST_PROTOCOL)
             spooled += 1
-        spool.seek(0)
-        documents = _without_repeats(_unspool(spool), repetition, summary)
-        report = write_generation(_counted(documents, spooled, progress), root)
+        doc_spool.seek(0)
+        state.pages = seen
+        documents = _counted(_without_repeats(_unspool(doc_spool), state.repetition, summary), spooled, progress)
+        report = write_generation(documents, root, base=base, delete_sources=stale,
+                                  before_switch=lambda folder: _save_state(folder, state))
     summary.documents = report.documents
+    summary.total_documents = report.total
     summary.generation = report.generation
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _cleaned(corpus, files: list[Path], max_bytes: int, workers: int, summary: IngestSummary,
+def fingerprint(page: RawPage) -> str:
+    """A hash of everything about a page that its document is made from."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (page.content_type, page.text, page.url, page.title, page.author, page.published):
+        digest.update((part or "").encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
+def _load_state(root: Path, generation: str) -> IngestState | None:
+    """The state the generation's ingest left, or None when missing or from another version."""
+    try:
+        with open(root / generation / STATE_FILE, "rb") as handle:
+            state = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+    fresh = IngestState()
+    if not isinstance(state, IngestState) or (state.version, state.schema) != (fresh.version, fresh.schema):
+        return None
+    return state
+
+
+def _save_state(folder: Path, state: IngestState) -> None:
+    with open(folder / STATE_FILE, "wb") as handle:
+        pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_pages(corpus, files: list[Path], max_bytes: int, summary: IngestSummary,
+                seen: dict[str, str]) -> Iterator[tuple[int, RawPage]]:
+    """(files read so far, page) for every readable page, fingerprinted into `seen`."""
+    for number, path in enumerate(files, start=1):
+        for item in read_file(corpus, path, max_bytes):
+            if isinstance(item, SkippedFile):
+                summary.skipped.append(item)
+                continue
+            summary.pages_read += 1
+            page = replace(item, body=b"")  # cleaning reads the text; spare the copy
+            seen[page.source] = fingerprint(page)
+            yield number, page
+
+
+def _labelled(stage: str, pages: Iterator[tuple[int, RawPage]], total: int):
+    for number, page in pages:
+        yield (stage, number, total), page
+
+
+def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summary: IngestSummary,
+                         spool: IO[bytes], progress: Progress | None) -> tuple[dict[str, str], set[str], int]:
+    """Read every page; spool the new and changed ones. Returns (seen, stale sources, spooled)."""
+    seen: dict[str, str] = {}
+    stale: set[str] = set()
+    count = 0
+    for number, page in _read_pages(corpus, files, max_bytes, summary, seen):
+        known = state.pages.get(page.source)
+        if known == seen[page.source]:
+            summary.unchanged += 1
+        else:
+            if known is None:
+                summary.added += 1
+            else:
+                summary.changed += 1
+                stale.add(page.source)
+            pickle.dump(page, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            count += 1
+        if progress:
+            progress("reading", number, len(files))
+    removed = set(state.pages) - set(seen)
+    summary.removed = len(removed)
+    return seen, stale | removed, count
+
+
+def _cleaned(pages, workers: int, finder: DuplicateFinder, summary: IngestSummary,
              progress: Progress | None) -> Iterator[Document]:
     """Clean documents in corpus order, without duplicates; skips go into the summary."""
-    finder = DuplicateFinder()
-    batches = _read_batches(corpus, files, max_bytes, summary)
     with _cleaning_pool(workers) as pool:
-        for files_done, results in _ordered_map(pool, batches):
+        for label, results in _ordered_map(pool, _batched(pages)):
             for item in results:
                 if isinstance(item, SkippedFile):
                     summary.skipped.append(item)
@@ -95,10 +211,23 @@ def _cleaned(corpus, files: list[Path], max_bytes: int, workers: int, summary: I
                 else:
                     yield item
             if progress:
-                progress("cleaning", files_done, len(files))
+                progress(*label)
 
 
-def _unspool(spool: IO[bytes]) -> Iterator[Document]:
+def _batched(pages) -> Iterator[tuple[tuple, list[RawPage]]]:
+    """Batches of pages, each with the progress label of its last page."""
+    batch: list[RawPage] = []
+    label: tuple = ("cleaning", 0, 0)
+    for label, page in pages:
+        batch.append(page)
+        if len(batch) >= BATCH_PAGES:
+            yield label, batch
+            batch = []
+    if batch:
+        yield label, batch
+
+
+def _unspool(spool: IO[bytes]) -> Iterator:
     while True:
         try:
             yield pickle.load(spool)
@@ -121,22 +250,6 @@ def _counted(documents: Iterable[Document], total: int, progress: Progress | Non
         yield doc
         if progress and (done % 100 == 0 or done == total):
             progress("indexing", done, total)
-
-
-def _read_batches(corpus, files, max_bytes: int, summary: IngestSummary) -> Iterator[tuple[int, list[RawPage]]]:
-    """Pages in batches, each with the count of files read when it was cut."""
-    batch: list[RawPage] = []
-    for number, path in enumerate(files, start=1):
-        for item in read_file(corpus, path, max_bytes):
-            if isinstance(item, SkippedFile):
-                summary.skipped.append(item)
-                continue
-            summary.pages_read += 1
-            batch.append(replace(item, body=b""))  # cleaning reads the text; spare the copy
-            if len(batch) >= BATCH_PAGES:
-                yield number, batch
-                batch = []
-    yield len(files), batch
 
 
 # ------------------------------------------------------------------ cleaning, in processes
@@ -174,11 +287,11 @@ def _cleaning_pool(workers: int) -> Executor:
     return ProcessPoolExecutor(workers) if workers > 1 else _InlineExecutor()
 
 
-def _ordered_map(pool: Executor, batches: Iterable[tuple[int, list[RawPage]]], window: int = 8):
-    """(files done, cleaned batch) in input order, with at most `window` batches in flight."""
+def _ordered_map(pool: Executor, batches: Iterable[tuple[tuple, list[RawPage]]], window: int = 8):
+    """(label, cleaned batch) in input order, with at most `window` batches in flight."""
     pending: deque = deque()
-    for files_done, pages in batches:
-        pending.append((files_done, pool.submit(clean_batch, pages)))
+    for label, pages in batches:
+        pending.append((label, pool.submit(clean_batch, pages)))
         if len(pending) >= window:
             done, future = pending.popleft()
             yield done, future.result()

@@ -164,3 +164,55 @@ def test_huge_page_is_cleaned_when_the_limit_allows(tmp_path):
     (corpus / "big.txt").write_text(("A sentence that repeats to make a big page. " * 20 + "\n\n") * 2000)
     summary = ingest(corpus, tmp_path / "index", max_bytes=50 * 1024 * 1024)
     assert summary.documents == 1
+
+
+# ------------------------------------------------------------------ incremental updates
+
+
+def test_second_ingest_updates_only_what_changed(tmp_path, corpus_dir):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for page in corpus_dir.iterdir():
+        (corpus / page.name).write_bytes(page.read_bytes())
+    first = ingest(corpus, tmp_path / "index")
+    assert not first.incremental and first.documents == 5
+
+    (corpus / "000_e9e9c30c44cf0606.txt").unlink()
+    changed = corpus / "004_25d6b86e60019d39.txt"
+    changed.write_text(changed.read_text().replace("Welcome mat for US security",
+                                                   "Welcome mat for the zeppelin fleet"))
+    (corpus / "new.md").write_text("# A new page\n\nThe harbour authority approved the dredging plan "
+                                   "on Tuesday, after a year of public hearings and two lawsuits.\n")
+    second = ingest(corpus, tmp_path / "index")
+    assert second.incremental
+    assert (second.added, second.changed, second.removed, second.unchanged) == (1, 1, 1, 3)
+    assert second.documents == 2  # only the new and the changed page were cleaned and written
+    assert second.total_documents == 5
+
+    index = SearchIndex(tmp_path / "index")
+    assert index.search(SearchRequest('"special forces"')).total == 0  # its page was removed
+    assert index.search(SearchRequest("zeppelin")).total == 1
+    assert index.search(SearchRequest('"welcome mat for us security"')).total == 0
+    assert index.search(SearchRequest("dredging")).total == 1
+    assert index.search(SearchRequest("lopez obrador")).total == 4
+
+    third = ingest(corpus, tmp_path / "index")
+    assert (third.added, third.changed, third.removed, third.unchanged, third.documents) == (0, 0, 0, 5, 0)
+    assert documents(tmp_path / "index") == documents_of_full_rebuild(corpus, tmp_path / "full")
+
+
+def documents_of_full_rebuild(corpus: Path, index_dir: Path) -> dict[str, dict]:
+    ingest(corpus, index_dir, full=True)
+    return {title: doc for title, doc in documents(index_dir).items()}
+
+
+def test_a_page_changed_back_is_not_a_duplicate_of_its_old_self(tmp_path, corpus_dir):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    page = corpus / "a.txt"
+    original = (corpus_dir / "001_1b3a628496110bf1.txt").read_text()
+    page.write_text(original)
+    ingest(corpus, tmp_path / "index")
+    page.write_text(original.replace("Tensions rose last week", "Tensions rose sharply last week"))
+    summary = ingest(corpus, tmp_path / "index")
+    assert summary.duplicates == [] and summary.documents == 1 and summary.total_documents == 1
