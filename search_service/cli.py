@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     except (NoIndexError, FileNotFoundError, IndexBusyError, QueryError, ValueError) as exc:
         print(f"search-service: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a read-only folder, a quota
+        print(f"search-service: could not write the index: {exc.strerror or exc} ({exc.filename or args.index}); "
+              "the previous index is still the one served", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nsearch-service: interrupted; the previous index is still the one served", file=sys.stderr)
         return 130

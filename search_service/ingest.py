@@ -16,6 +16,7 @@ finder, the repetition counts) is stored in each generation's folder.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
 import tempfile
@@ -284,7 +285,11 @@ class _InlineExecutor(Executor):
 
 
 def _cleaning_pool(workers: int) -> Executor:
-    return ProcessPoolExecutor(workers) if workers > 1 else _InlineExecutor()
+    # Forked workers would share the writer lock's file description and keep the lock
+    # alive if this process were killed; forkserver workers start without it.
+    if workers > 1:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    return _InlineExecutor()
 
 
 def _ordered_map(pool: Executor, batches: Iterable[tuple[tuple, list[RawPage]]], window: int = 8):
