@@ -19,10 +19,12 @@ class Config:
     default_per_page: int = 10
     max_per_page: int = 100
     max_page_depth: int = 10_000  # page * per_page may not pass this
+    # Origins whose pages may call /api/* from a browser (CORS); empty = same origin only.
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Config":
-        """Read SEARCH_INDEX, SEARCH_CORPUS and SEARCH_MAX_FILE_MB; overrides win."""
+        """Read SEARCH_INDEX, SEARCH_CORPUS, SEARCH_MAX_FILE_MB, SEARCH_CORS_ORIGINS; overrides win."""
         env = os.environ if env is None else env
         values: dict = {}
         if env.get("SEARCH_INDEX"):
@@ -34,6 +36,9 @@ class Config:
                 values["max_file_bytes"] = int(float(env["SEARCH_MAX_FILE_MB"]) * 1024 * 1024)
             except ValueError:
                 raise ValueError(f"SEARCH_MAX_FILE_MB must be a number, not {env['SEARCH_MAX_FILE_MB']!r}") from None
+        if env.get("SEARCH_CORS_ORIGINS"):
+            values["cors_origins"] = tuple(
+                o.strip().rstrip("/") for o in env["SEARCH_CORS_ORIGINS"].split(",") if o.strip())
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known and v is not None})
         return replace(cls(), **values)

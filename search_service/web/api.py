@@ -1,4 +1,7 @@
-"""The JSON API: /api/search, /api/documents/<id>, /healthz."""
+"""The JSON API: /api/search, /api/documents/<id>, /healthz.
+
+/api/search also answers plain or ANSI text for curl (see formats.py).
+"""
 from __future__ import annotations
 
 import re
@@ -6,6 +9,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request
 
 from .errors import ApiError
+from .formats import render_results, text_format, text_response
 from .params import search_request
 
 api = Blueprint("api", __name__)
@@ -21,7 +25,13 @@ def search_index():
 def search():
     """Ranked hits with snippets for q, one page at a time."""
     req = search_request(request.args, current_app.config["SEARCH"])
-    return jsonify(search_index().search(req).as_dict())
+    data = search_index().search(req).as_dict()
+    fmt = text_format()
+    if fmt:
+        return text_response(render_results(data, ansi=fmt == "ansi"))
+    response = jsonify(data)
+    response.vary.add("Accept")
+    return response
 
 
 @api.get("/api/documents/<doc_id>")
