@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from .errors import ApiError
 from .formats import render_results, text_format, text_response
@@ -26,6 +26,7 @@ def search():
     """Ranked hits with snippets for q, one page at a time."""
     req = search_request(request.args, current_app.config["SEARCH"])
     data = search_index().search(req).as_dict()
+    g.result_count = data["total"]  # for the access log
     fmt = text_format()
     if fmt:
         return text_response(render_results(data, ansi=fmt == "ansi"))

@@ -4,13 +4,14 @@ A site owner adds
     <div id="search"></div>
     <script src="https://search.example.org/embed.js" data-target="#search" async></script>
 and the widget calls /api/search across origins (allow the site in SEARCH_CORS_ORIGINS).
-Sites that forbid third-party scripts can frame /embed instead.
+Sites that forbid third-party scripts can frame /embed instead (headers.py lets any site
+frame it; every other page refuses to be framed).
 """
 from __future__ import annotations
 
 from flask import Blueprint, send_from_directory
 
-from .assets import SHORT_CACHE, STATIC_DIR, page_headers
+from .assets import SHORT_CACHE, STATIC_DIR
 from .pages import render_search
 
 embed = Blueprint("embed", __name__)
@@ -28,8 +29,3 @@ def script():
 def page():
     """A compact search page that any site may put in an iframe."""
     return render_search("embed.html")
-
-
-@embed.after_request
-def _headers(response):
-    return page_headers(response, frame_ancestors="*")

@@ -1,4 +1,9 @@
-"""Errors as JSON {"error": {"code", "message"}} for the API, as a page for people."""
+"""Errors as JSON {"error": {"code", "message"}} for the API, as a page for people.
+
+The handlers are registered once, for every blueprint. An unexpected exception is logged
+with its traceback and answered with a plain 500 body that reveals nothing of it (the app
+never runs in debug mode: see create_app).
+"""
 from __future__ import annotations
 
 import logging
@@ -10,23 +15,28 @@ from ..indexer import NoIndexError
 
 log = logging.getLogger(__name__)
 
+# Paths whose errors are JSON; everything else gets the HTML error page.
+JSON_PREFIXES = ("/api/", "/healthz", "/metrics")
+
 
 class ApiError(Exception):
     """A request the service refuses, with the status and code it answers with."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+def wants_json() -> bool:
+    """True when this request's errors should be JSON rather than a page."""
+    return request.path.startswith(JSON_PREFIXES)
 
 
-def _respond(status: int, code: str, message: str):
-    if _wants_json():
-        return jsonify(error={"code": code, "message": message}), status
-    return render_template("error.html", status=status, message=message), status
+def _respond(status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    if wants_json():
+        return jsonify(error={"code": code, "message": message}), status, headers or {}
+    return render_template("error.html", status=status, message=message), status, headers or {}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -34,7 +44,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return _respond(exc.status, exc.code, exc.message)
+        return _respond(exc.status, exc.code, exc.message, exc.headers)
 
     @app.errorhandler(NoIndexError)
     def no_index(exc: NoIndexError):
@@ -43,7 +53,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _respond(exc.code or 500, code, exc.description or exc.name)
+        # Keep the headers that belong to the status (Allow on a 405); the body is ours.
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return _respond(exc.code or 500, code, exc.description or exc.name, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

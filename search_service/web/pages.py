@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from markupsafe import escape
 
-from .assets import asset_url, cache_static, page_headers
+from .assets import asset_url, cache_static
 from .errors import ApiError
 from .params import search_request
 from .ui import active_filters, facet_links, http_url, marked, search_url
@@ -27,9 +27,7 @@ pages.add_app_template_global(facet_links, "facet_links")
 pages.add_app_template_global(active_filters, "active_filters")
 
 
-@pages.after_request
-def _headers(response):
-    return page_headers(cache_static(response))
+pages.after_request(cache_static)  # security headers: headers.py, for every response
 
 
 def render_search(template: str):
@@ -42,6 +40,7 @@ def render_search(template: str):
     except ApiError as exc:
         return render_template(template, q=q, data=None, error=exc.message), exc.status
     data = current_app.extensions["search_index"].search(req).as_dict()
+    g.result_count = data["total"]  # for the access log
     return render_template(template, q=q, data=data, error=None)
 
 

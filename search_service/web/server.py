@@ -1,5 +1,18 @@
-"""Running the app under gunicorn from Python, for `search-service serve`."""
+"""Running the app under gunicorn from Python, for `search-service serve`.
+
+Production settings: never debug, never reload; no gunicorn access log (the app writes
+its own JSON lines, which leave the query out unless SEARCH_LOG_QUERIES=1, see
+accesslog.py); gunicorn's `limit_request_line` left at its default (4094 bytes). Unless
+PROMETHEUS_MULTIPROC_DIR is set, a fresh folder is made for the workers' shared metrics
+(see metrics.py) and removed when the server stops.
+"""
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
@@ -20,10 +33,22 @@ class _Gunicorn(BaseApplication):
 
 def run_gunicorn(app: Flask, host: str = "127.0.0.1", port: int = 8000, workers: int = 2) -> None:
     """Serve app with gunicorn's sync workers until interrupted."""
-    _Gunicorn(app, {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "accesslog": "-",
-        "timeout": 30,
-        "graceful_timeout": 10,
-    }).run()
+    app.debug = False
+    config = app.config["SEARCH"]
+    own_metrics_dir = None
+    if config.metrics_dir is None:
+        own_metrics_dir = tempfile.mkdtemp(prefix="search-service-metrics-")
+        # Set before the workers fork; they import prometheus_client on their first request.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
+        app.config["SEARCH"] = replace(config, metrics_dir=Path(own_metrics_dir))
+    try:
+        _Gunicorn(app, {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "reload": False,
+        }).run()
+    finally:
+        if own_metrics_dir:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)
