@@ -41,18 +41,23 @@ TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # phrases like "the who" and "US border" stay exact.
 ANALYZER = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(lang="en")
 
-TITLE_BOOST = 2.0
+# Ranking fields. Words are scored on `content` (title and text as one field, so BM25 sees
+# one document length and one term frequency) plus the title at TITLE_WEIGHT of that; see
+# search_service/ranking.py and benchmarks/README.md for what each choice measured.
+RANK_FIELD = "content"
+TITLE_WEIGHT = 0.3
 
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
     source=ID(stored=True),
     url=STORED(),
     site=ID(stored=True),
-    title=TEXT(analyzer=ANALYZER, stored=True, phrase=True, field_boost=TITLE_BOOST),
+    title=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
     author=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
     published=ID(stored=True, sortable=True),
     lang=ID(stored=True),
     text=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
+    content=TEXT(analyzer=ANALYZER, phrase=True),  # title + text, for ranking
 )
 
 # Fields searched by a query's words and phrases.
@@ -156,6 +161,7 @@ def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable
                 published=doc.published,
                 lang=doc.lang,
                 text=doc.text,
+                content=f"{doc.title or ''}\n{doc.text or ''}",
             )
             count += 1
             if on_document:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -15,8 +16,9 @@ from pathlib import Path
 from whoosh import highlight
 from whoosh import query as wq
 
-from .indexer import ANALYZER, SEARCH_FIELDS, current_generation, open_index
+from .indexer import ANALYZER, RANK_FIELD, SEARCH_FIELDS, TITLE_WEIGHT, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
+from .ranking import BM25, Optional, proximity_query, ranking_words
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
@@ -41,6 +43,7 @@ class ParsedQuery:
 
     words: list[str] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)  # how often the query says each word
 
     @property
     def empty(self) -> bool:
@@ -59,11 +62,14 @@ def parse_query(q: str) -> ParsedQuery:
     for phrase in _PHRASE.findall(text):
         terms = analyse(phrase)
         if len(terms) == 1:
-            parsed.words.append(terms[0])
+            parsed.counts[terms[0]] += 1
+            if terms[0] not in parsed.words:
+                parsed.words.append(terms[0])
         elif terms:
             parsed.phrases.append(terms)
     loose = _PHRASE.sub(" ", text).replace('"', " ")
     for term in analyse(loose):
+        parsed.counts[term] += 1
         if term not in parsed.words:
             parsed.words.append(term)
     return parsed
@@ -74,18 +80,34 @@ def tier_queries(parsed: ParsedQuery) -> list[wq.Query]:
 
     Phrases are required in every tier. Each tier is searched with the ones before it
     masked out, so a document that matches every word always ranks above one that does not.
+
+    "All the words" and "any of them" count the words that carry meaning: function words
+    ("what", "of", "the") are left out when the query has other words (ranking.STOPWORDS).
+    Within a tier, documents are ranked by BM25 over title + text (indexer.RANK_FIELD) plus
+    the title at TITLE_WEIGHT, each word weighted by how often the query repeats it, with a
+    bonus where consecutive words stand side by side (search_service/ranking.py).
     """
     phrases = [wq.Or([wq.Phrase(f, terms) for f in SEARCH_FIELDS]) for terms in parsed.phrases]
-    per_word = [wq.Or([wq.Term(f, t) for f in SEARCH_FIELDS]) for t in parsed.words]
-    if not per_word:
+    if not parsed.words:
         return [wq.And(phrases)]
+    words = ranking_words(parsed.words)
+    per_word = [_word_query(t, max(1, parsed.counts.get(t, 1))) for t in words]
     any_word = per_word[0] if len(per_word) == 1 else wq.Or(per_word)
     tiers = [wq.And(per_word)] if len(per_word) > 1 else []
     tiers.append(any_word)
     if phrases:
         required = wq.And(phrases)
-        tiers = [wq.AndMaybe(required, t) if t is any_word else wq.And([required, t]) for t in tiers]
-    return tiers
+        tiers = [Optional(required, t) if t is any_word else wq.And([required, t]) for t in tiers]
+    # Optional parts, which never change which documents match: the proximity bonus, and
+    # every word of the query on the text field at weight 0, so that snippets mark them.
+    bonus = [q for q in [proximity_query(RANK_FIELD, words)] if q is not None]
+    bonus += [wq.Term("text", t, boost=0.0) for t in parsed.words]
+    extra = bonus[0] if len(bonus) == 1 else wq.Or(bonus)
+    return [Optional(t, extra) for t in tiers]
+
+
+def _word_query(term: str, weight: float) -> wq.Query:
+    return wq.Or([wq.Term(RANK_FIELD, term, boost=weight), wq.Term("title", term, boost=weight * TITLE_WEIGHT)])
 
 
 def validate_query(q: str) -> ParsedQuery:
@@ -125,7 +147,7 @@ class SearchIndex:
         generation = current_generation(self.root)
         if self._searcher is None or generation != self._generation:
             name, ix = open_index(self.root)
-            old, self._searcher, self._generation = self._searcher, ix.searcher(), name
+            old, self._searcher, self._generation = self._searcher, ix.searcher(weighting=BM25()), name
             if old is not None:
                 old.close()
         return self._searcher

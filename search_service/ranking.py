@@ -1,0 +1,133 @@
+"""Ranking helpers for the search stage: BM25 weighting, query cleaning, optional clauses.
+
+Measured on four test collections with relevance judgements (benchmarks/ranking.py and
+benchmarks/README.md); each piece here is kept because it raised nDCG@10 there:
+
+* BM25 with the Robertson/Lucene idf, log(1 + (N - df + 0.5) / (df + 0.5)), over one combined
+  title + body field. Whoosh's BM25F uses a tf-idf idf, log(N / (df + 1)) + 1, which gives a
+  word found in every document a weight of 1 next to 5-8 for a rare one; with the
+  Robertson idf such words weigh close to nothing.
+* Query cleaning: function words ("what", "are", "of"…) are left out of the ranking query
+  and of the all-words tier, unless the query has nothing else. The index keeps them, so
+  quoted phrases stay exact.
+* Query term frequency: a word the query repeats weighs that many times (BM25's qtf).
+* Proximity: documents where two consecutive query words stand side by side get a bonus.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from whoosh import query as wq
+from whoosh.matching import NullMatcher
+from whoosh.matching.binary import AndMaybeMatcher
+from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
+
+# BM25's free parameters, the textbook defaults (k1=0.9, b=0.4 measured worse here).
+K1 = 1.2
+B = 0.75
+
+# Weight of a pair of consecutive query words found side by side, next to 1 for a word.
+PROXIMITY_WEIGHT = 0.3
+
+# English function words (NLTK's list). They are matched through the analyser, so the
+# set below holds their stems.
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can did do does doing don down during each few for from further had
+has have having he her here hers herself him himself his how i if in into is it its itself just
+me more most my myself no nor not now of off on once only or other our ours ourselves out over
+own s same she should so some such t than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which
+while who whom why will with you your yours yourself yourselves
+""".split())
+
+
+class BM25(WeightingModel):
+    """Okapi BM25 with the Robertson (Lucene) idf; k1 and b as above."""
+
+    def __init__(self, k1: float = K1, b: float = B) -> None:
+        self.k1 = k1
+        self.b = b
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return WeightScorer.for_(searcher, fieldname, text)
+        return _BM25Scorer(searcher, fieldname, text, self.k1, self.b)
+
+
+class _BM25Scorer(WeightLengthScorer):
+    def __init__(self, searcher, fieldname, text, k1: float, b: float) -> None:
+        parent = searcher.get_parent()  # collection-wide statistics
+        df = parent.doc_frequency(fieldname, text)
+        n = parent.doc_count_all()
+        self.idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.k1 = k1
+        self.b = b
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        norm = self.k1 * (1.0 - self.b + self.b * length / self.avgfl)
+        return self.idf * weight * (self.k1 + 1.0) / (weight + norm)
+
+
+def ranking_words(words: list[str], stopwords: Iterable[str] = STOPWORDS) -> list[str]:
+    """The query's words that carry meaning: without function words, unless that is all of them."""
+    stops = _stop_stems() if stopwords is STOPWORDS else frozenset(stopwords)
+    kept = [w for w in words if w not in stops]
+    return kept or list(words)
+
+
+_STOP_STEMS: frozenset[str] | None = None
+
+
+def _stop_stems() -> frozenset[str]:
+    global _STOP_STEMS
+    if _STOP_STEMS is None:
+        from .indexer import ANALYZER
+
+        _STOP_STEMS = frozenset(t.text for w in STOPWORDS for t in ANALYZER(w))
+    return _STOP_STEMS
+
+
+def proximity_query(field: str, words: list[str], weight: float = PROXIMITY_WEIGHT) -> wq.Query | None:
+    """Optional bonus for each pair of consecutive words found side by side, or None."""
+    pairs = [wq.Phrase(field, [a, b], boost=weight) for a, b in zip(words, words[1:]) if a != b]
+    if not pairs:
+        return None
+    return pairs[0] if len(pairs) == 1 else wq.Or(pairs)
+
+
+class Optional(wq.AndMaybe):
+    """`AndMaybe` (documents must match the first query; the second only adds to the score)
+    with correct top-N results.
+
+    whoosh3 3.54's AndMaybe matcher returns wrong top-N documents when the collector prunes
+    by score (its `replace`/`skip_to_quality`): on Cranfield 38 of 40 queries of the form
+    AndMaybe(words, other words) had a different top 10 with `limit=10` than with
+    `limit=None`. This matcher never prunes, so it scores every document the first query
+    matches.
+    """
+
+    def matcher(self, searcher, context=None):
+        m = super().matcher(searcher, context)
+        return _ExactAndMaybeMatcher(m.a, m.b) if isinstance(m, AndMaybeMatcher) else m
+
+
+class _ExactAndMaybeMatcher(AndMaybeMatcher):
+    def replace(self, minquality=0):
+        if not self.a.is_active():
+            return NullMatcher()
+        if not self.b.is_active():
+            return self.a.replace(0)
+        return self
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def skip_to_quality(self, minquality) -> int:
+        return 0

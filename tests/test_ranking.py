@@ -1,0 +1,114 @@
+"""Ranking: BM25 over the combined field, query cleaning, query term frequency, proximity,
+and the AndMaybe replacement that keeps top-N results exact."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from whoosh import query as wq
+
+from search_service.cleaning import document_id
+from search_service.indexer import RANK_FIELD, build_index
+from search_service.models import Document, SearchRequest
+from search_service.ranking import BM25, Optional, ranking_words
+from search_service.search import SearchIndex, parse_query
+
+
+def make_index(root, docs: dict[str, tuple[str, str]]) -> SearchIndex:
+    build_index([Document(id=document_id(k), source=k, title=t, text=x) for k, (t, x) in docs.items()], root)
+    return SearchIndex(root)
+
+
+def sources(results):
+    return [h.source for h in results.hits]
+
+
+FILLER = "Some unrelated words about weather, markets and gardens fill the rest of this page. "
+
+
+def test_adjacent_words_rank_above_scattered_ones(tmp_path):
+    index = make_index(tmp_path, {
+        "scattered": ("Report", "The heat was high. Later, transfer of staff took place. " + FILLER),
+        "adjacent": ("Report", "The heat transfer was high. Later, the staff took place. " + FILLER),
+    })
+    assert sources(index.search(SearchRequest("heat transfer"))) == ["adjacent", "scattered"]
+
+
+def test_function_words_do_not_decide_the_all_words_tier(tmp_path):
+    # Only "content" has both words that carry meaning; "stopwords" has more of the query's
+    # words, but they are "of" and "the".
+    index = make_index(tmp_path, {
+        "stopwords": ("Notes", "The theory of the boundary of the field of the art."),
+        "content": ("Notes", "Boundary layers on flat plates."),
+    })
+    assert sources(index.search(SearchRequest("of the boundary layers"))) == ["content", "stopwords"]
+
+
+def test_a_query_of_function_words_only_still_searches_them():
+    assert ranking_words(["the", "who"]) == ["the", "who"]
+    assert ranking_words(["what", "are", "boundari", "layer"]) == ["boundari", "layer"]
+
+
+def test_documents_with_only_function_words_do_not_match(tmp_path):
+    index = make_index(tmp_path, {
+        "only-the": ("Notes", "The the the of of of. " + FILLER),
+        "fox": ("Notes", "A fox ran. " + FILLER),
+    })
+    assert sources(index.search(SearchRequest("the fox"))) == ["fox"]
+
+
+def test_a_word_the_query_repeats_weighs_more(tmp_path):
+    index = make_index(tmp_path, {
+        "alpha": ("Notes", "alpha gamma " + FILLER),
+        "beta": ("Notes", "beta gamma " + FILLER),
+    })
+    assert parse_query("alpha beta beta").counts["beta"] == 2
+    assert sources(index.search(SearchRequest("alpha beta beta")))[0] == "beta"
+    assert sources(index.search(SearchRequest("alpha alpha beta")))[0] == "alpha"
+
+
+def test_title_and_text_are_ranked_as_one_field(tmp_path):
+    # The same words, once in the title and once in the text: one combined field gives the
+    # two pages the same length and frequencies, the title weight puts the title first.
+    index = make_index(tmp_path, {
+        "in-text": ("Notes", "Supersonic flutter of panels. " + FILLER),
+        "in-title": ("Supersonic flutter", "Notes of panels. " + FILLER),
+    })
+    hits = index.search(SearchRequest("supersonic flutter")).hits
+    assert [h.source for h in hits] == ["in-title", "in-text"]
+    searcher = index.searcher()
+    assert searcher.doc_frequency(RANK_FIELD, "flutter") == 2
+
+
+def test_bm25_idf_is_robertson_so_a_word_in_every_document_weighs_almost_nothing(tmp_path):
+    docs = {f"d{i}": ("Notes", f"common word{i} " + FILLER) for i in range(20)}
+    index = make_index(tmp_path, docs)
+    searcher = index.searcher()
+    scorer = BM25().scorer(searcher, RANK_FIELD, "common")
+    assert scorer.idf == pytest.approx(math.log(1 + 0.5 / 20.5))
+    rare = BM25().scorer(searcher, RANK_FIELD, "word3")
+    assert rare.idf == pytest.approx(math.log(1 + 19.5 / 1.5))
+
+
+def test_optional_returns_the_same_top_documents_as_an_exhaustive_search(tmp_path):
+    words = ["alpha", "beta", "gamma", "delta", "omega"]
+    docs = {}
+    for i in range(300):
+        text = " ".join(words[j] for j in range(5) if (i * (j + 3)) % (j + 2) == 0) or "none"
+        docs[f"d{i}"] = ("Notes", f"{text} {'gamma ' * (i % 7)}{FILLER * (1 + i % 5)}")
+    index = make_index(tmp_path, docs)
+    searcher = index.searcher()
+    required = wq.Or([wq.Term(RANK_FIELD, w) for w in ["alpha", "beta"]])
+    optional = wq.Or([wq.Term(RANK_FIELD, w, boost=0.5) for w in ["gamma", "delta", "omega"]])
+    query = Optional(required, optional)
+    top = [round(h.score, 6) for h in searcher.search(query, limit=10)]
+    everything = [round(h.score, 6) for h in searcher.search(query, limit=None)][:10]
+    assert top == everything
+    matched = {h.docnum for h in searcher.search(query, limit=None)}
+    assert matched == {h.docnum for h in searcher.search(required, limit=None)}
+
+
+def test_snippets_still_mark_every_word_of_the_query(tmp_path):
+    index = make_index(tmp_path, {"fox": ("Notes", "The quick fox of the hills. " + FILLER)})
+    snippet = index.search(SearchRequest("the fox")).hits[0].snippet
+    assert "<mark>fox</mark>" in snippet and "<mark>The</mark>" in snippet
