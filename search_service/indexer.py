@@ -51,13 +51,16 @@ SCHEMA = Schema(
     id=ID(stored=True, unique=True),
     source=ID(stored=True),
     url=STORED(),
-    site=ID(stored=True),
+    site=ID(stored=True, sortable=True),
     title=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
     author=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
     published=ID(stored=True, sortable=True),
+    year=ID(sortable=True),  # of published, for the facet
     lang=ID(stored=True),
     text=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
-    content=TEXT(analyzer=ANALYZER, phrase=True),  # title + text, for ranking
+    # title + text, for ranking; its unstemmed words (spell_content) feed "did you mean"
+    # and completions.
+    content=TEXT(analyzer=ANALYZER, phrase=True, spelling=True),
 )
 
 # Fields searched by a query's words and phrases.
@@ -159,6 +162,7 @@ def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable
                 title=doc.title,
                 author=doc.author,
                 published=doc.published,
+                year=doc.published[:4] if doc.published else None,
                 lang=doc.lang,
                 text=doc.text,
                 content=f"{doc.title or ''}\n{doc.text or ''}",

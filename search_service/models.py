@@ -57,11 +57,17 @@ class Document:
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """A user's query with paging, already validated."""
+    """A user's query with paging, filters and sort, already validated."""
 
     q: str
     page: int = 1
     per_page: int = 10
+    site: str | None = None
+    author: str | None = None
+    date_from: str | None = None  # YYYY-MM-DD, inclusive
+    date_to: str | None = None
+    sort: str = "relevance"  # or "date" (newest first)
+    snippet_length: int = 200
 
 
 @dataclass
@@ -75,11 +81,13 @@ class Hit:
     published: str | None
     score: float
     snippet: str  # escaped HTML with <mark> around matches
+    title_highlighted: str = ""  # the title, escaped, with <mark> around matches
 
     def as_dict(self) -> dict:
         return {
             "id": self.id,
             "title": self.title,
+            "title_highlighted": self.title_highlighted,
             "url": self.url,
             "source": self.source,
             "site": self.site,
@@ -99,6 +107,10 @@ class SearchResults:
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None
+    interpreted_as: str = ""
+    notes: list[str] = field(default_factory=list)  # how the query was read, what was forgiven
+    facets: dict[str, list[dict]] = field(default_factory=dict)  # {"site": [{"value", "count"}], "year": …}
+    partial: bool = False  # cut short by the time budget or by a bounded expansion
 
     @property
     def pages(self) -> int:
@@ -107,10 +119,14 @@ class SearchResults:
     def as_dict(self) -> dict:
         return {
             "query": self.query,
+            "interpreted_as": self.interpreted_as,
+            "notes": self.notes,
             "total": self.total,
             "page": self.page,
             "per_page": self.per_page,
             "took_ms": round(self.took_ms, 2),
+            "partial": self.partial,
             "results": [h.as_dict() for h in self.hits],
+            "facets": self.facets,
             "suggestion": self.suggestion,
         }

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-MAX_QUERY_CHARS = 1000
-MAX_CLAUSES = 64
+MAX_QUERY_CHARS = 4000
+MAX_CLAUSES = 256
 MAX_SLOP = 20
 MIN_PREFIX_CHARS = 2
 MIN_FUZZY_CHARS = 3

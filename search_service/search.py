@@ -1,144 +1,49 @@
-"""Search stage: SearchRequest → SearchResults with highlighted snippets.
+"""Search stage: SearchRequest → SearchResults with highlighted snippets and facets.
 
-User text never fails on syntax: "quoted phrases" are exact phrases (required), every other
-word is optional, and documents that contain all the words rank above those that contain
-some. Characters other engines treat as operators are plain text here.
+The query language is read by query.py and turned into Whoosh queries by query_builder.py;
+this module runs them against the index one worker keeps open, within a time budget, and
+dresses the hits: snippets and titles with <mark>, facet counts, a spelling suggestion.
+Also here: documents like a given one, and completions of a prefix.
 """
 from __future__ import annotations
 
-import re
+import itertools
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from whoosh import highlight
+from whoosh import highlight, sorting
 from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .indexer import ANALYZER, RANK_FIELD, SEARCH_FIELDS, TITLE_WEIGHT, current_generation, open_index
+from .indexer import RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
-from .ranking import BM25, Optional, proximity_query, ranking_words
+from .query import ParsedQuery, QueryError, parse
+from .query_builder import Filters, Plan, analyse, fold, plan
+from .ranking import BM25
 
-MAX_QUERY_CHARS = 1000
-MAX_TERMS = 64
-SNIPPET_CHARS = 220
-MAX_PAGE_DEPTH = 10_000  # hits a request may page through
+__all__ = ["SearchIndex", "QueryError", "parse"]
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-_PHRASE = re.compile(r'"([^"]*)"')
-
-
-class QueryError(ValueError):
-    """A query that cannot mean anything; `code` names the problem for the API."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+TIME_BUDGET = 2.0  # seconds a search may take before it answers with what it has
+MAX_FRAGMENTS = 3
+MAX_FACET_VALUES = 20
+MAX_COMPLETION_SCAN = 500  # prefix candidates looked at for completions
 
 
 @dataclass
-class ParsedQuery:
-    """What the user asked for: analysed terms of loose words and of exact phrases."""
-
-    words: list[str] = field(default_factory=list)
-    phrases: list[list[str]] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)  # how often the query says each word
-
-    @property
-    def empty(self) -> bool:
-        return not self.words and not self.phrases
-
-
-def analyse(text: str) -> list[str]:
-    """The index terms of text, as the indexer produced them."""
-    return [token.text for token in ANALYZER(text)]
-
-
-def parse_query(q: str) -> ParsedQuery:
-    """Split user text into exact phrases and loose words; an unbalanced quote is ignored."""
-    text = q.translate(_QUOTES)
-    parsed = ParsedQuery()
-    for phrase in _PHRASE.findall(text):
-        terms = analyse(phrase)
-        if len(terms) == 1:
-            parsed.counts[terms[0]] += 1
-            if terms[0] not in parsed.words:
-                parsed.words.append(terms[0])
-        elif terms:
-            parsed.phrases.append(terms)
-    loose = _PHRASE.sub(" ", text).replace('"', " ")
-    for term in analyse(loose):
-        parsed.counts[term] += 1
-        if term not in parsed.words:
-            parsed.words.append(term)
-    return parsed
-
-
-def tier_queries(parsed: ParsedQuery) -> list[wq.Query]:
-    """Queries for the ranking tiers, best first: all the words, then any of them.
-
-    Phrases are required in every tier. Each tier is searched with the ones before it
-    masked out, so a document that matches every word always ranks above one that does not.
-
-    "All the words" and "any of them" count the words that carry meaning: function words
-    ("what", "of", "the") are left out when the query has other words (ranking.STOPWORDS).
-    Within a tier, documents are ranked by BM25 over title + text (indexer.RANK_FIELD) plus
-    the title at TITLE_WEIGHT, each word weighted by how often the query repeats it, with a
-    bonus where consecutive words stand side by side (search_service/ranking.py).
-    """
-    phrases = [wq.Or([wq.Phrase(f, terms) for f in SEARCH_FIELDS]) for terms in parsed.phrases]
-    if not parsed.words:
-        return [wq.And(phrases)]
-    words = ranking_words(parsed.words)
-    per_word = [_word_query(t, max(1, parsed.counts.get(t, 1))) for t in words]
-    any_word = per_word[0] if len(per_word) == 1 else wq.Or(per_word)
-    tiers = [wq.And(per_word)] if len(per_word) > 1 else []
-    tiers.append(any_word)
-    if phrases:
-        required = wq.And(phrases)
-        tiers = [Optional(required, t) if t is any_word else wq.And([required, t]) for t in tiers]
-    # Optional parts, which never change which documents match: the proximity bonus, and
-    # every word of the query on the text field at weight 0, so that snippets mark them.
-    bonus = [q for q in [proximity_query(RANK_FIELD, words)] if q is not None]
-    bonus += [wq.Term("text", t, boost=0.0) for t in parsed.words]
-    extra = bonus[0] if len(bonus) == 1 else wq.Or(bonus)
-    return [Optional(t, extra) for t in tiers]
-
-
-def _word_query(term: str, weight: float) -> wq.Query:
-    return wq.Or([wq.Term(RANK_FIELD, term, boost=weight), wq.Term("title", term, boost=weight * TITLE_WEIGHT)])
-
-
-def validate_query(q: str) -> ParsedQuery:
-    """Parse q, or raise QueryError when it is empty, too long or has no searchable words."""
-    if not q or not q.strip():
-        raise QueryError("empty_query", "the query is empty: pass some words in q")
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError("query_too_long", f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
-    parsed = parse_query(q)
-    if parsed.empty:
-        raise QueryError("no_search_terms", "the query has no words to search for (only punctuation or symbols)")
-    if len(parsed.words) + sum(len(p) for p in parsed.phrases) > MAX_TERMS:
-        raise QueryError("too_many_terms", f"the query has more than {MAX_TERMS} words")
-    return parsed
-
-
-class MarkFormatter(highlight.HtmlFormatter):
-    """Escaped text with bare <mark> around matched terms, and nothing else."""
-
-    def __init__(self) -> None:
-        super().__init__(tagname="mark", between=" … ")
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>%s</mark>" % self._text(highlight.get_text(text, token, replace))
+class _Page:
+    total: int
+    hits: list
+    partial: bool
 
 
 class SearchIndex:
     """The index one worker serves: opened once, reopened when an ingest switches it."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, time_budget: float = TIME_BUDGET) -> None:
         self.root = Path(root)
+        self.time_budget = time_budget
         self._generation: str | None = None
         self._searcher = None
 
@@ -168,66 +73,263 @@ class SearchIndex:
         """The stored fields of one document, or None."""
         return self.searcher().document(id=doc_id)
 
+    # ------------------------------------------------------------------ search
+
     def search(self, request: SearchRequest) -> SearchResults:
-        """Run a query (validated here too) and return one page of hits with snippets."""
+        """One page of hits for a query (QueryError when it cannot mean anything)."""
         started = time.perf_counter()
-        parsed = validate_query(request.q)
+        parsed = parse(request.q)
         searcher = self.searcher()
+        query_plan = plan(parsed, searcher.reader())
+        filters = Filters(request.site, request.author, request.date_from, request.date_to).query()
+        deadline = started + self.time_budget
         start = (request.page - 1) * request.per_page
-        total, hits = _tiered_page(searcher, tier_queries(parsed), start, request.per_page)
-        return SearchResults(
+        if request.sort == "date":
+            page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
+        else:
+            page = _tiered_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline)
+        highlighter = _Highlighter(parsed, request.snippet_length)
+        results = SearchResults(
             query=request.q,
-            total=total,
+            interpreted_as=parsed.interpreted_as,
+            notes=parsed.notes + query_plan.notes,
+            total=page.total,
             page=request.page,
             per_page=request.per_page,
-            took_ms=(time.perf_counter() - started) * 1000,
-            hits=[self._hit(h, parsed) for h in hits],
+            took_ms=0.0,
+            hits=[_hit(h, highlighter) for h in page.hits],
+            facets=_facets(searcher, query_plan.broadest, filters),
+            partial=page.partial or query_plan.truncated,
         )
+        if page.partial:
+            results.notes.append(f"the search took longer than {self.time_budget:g} s; these are the results found by then")
+        results.suggestion = _suggestion(searcher, request.q, parsed, query_plan, filters)
+        results.took_ms = (time.perf_counter() - started) * 1000
+        return results
 
-    def _hit(self, hit, parsed: ParsedQuery) -> Hit:
-        fields = hit.fields()
-        return Hit(
-            id=fields["id"],
-            title=fields.get("title") or "",
-            url=fields.get("url"),
-            source=fields.get("source", ""),
-            site=fields.get("site"),
-            author=fields.get("author"),
-            published=fields.get("published"),
-            score=hit.score,
-            snippet=_snippet(hit, fields, parsed),
-        )
+    # ------------------------------------------------------------------ more like this
+
+    def similar(self, doc_id: str, count: int = 10) -> list[Hit] | None:
+        """Documents about the same things as doc_id, best first; None for an unknown id."""
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return None
+        fields = searcher.stored_fields(docnum)
+        text = f"{fields.get('title') or ''}\n{fields.get('text') or ''}"
+        results = searcher.more_like(docnum, RANK_FIELD, text=text, top=count, numterms=12)
+        return [_hit(h, None) for h in results]
+
+    # ------------------------------------------------------------------ completions
+
+    def complete(self, text: str, limit: int = 8) -> list[dict]:
+        """Completions of the last word of text: frequent index words, then matching titles."""
+        head, _, last = text.rpartition(" ")
+        stem = fold(last)
+        if not stem:
+            return []
+        searcher = self.searcher()
+        reader = searcher.reader()
+        spell_field = "spell_" + RANK_FIELD
+        field = spell_field if spell_field in searcher.schema else RANK_FIELD
+        candidates = list(itertools.islice(reader.expand_prefix(field, stem), MAX_COMPLETION_SCAN))
+        words = [w.decode("utf-8") if isinstance(w, bytes) else w for w in candidates]
+        by_use = sorted(words, key=lambda w: (-_frequency(reader, w), w))[:limit]
+        prefix = (head + " ") if head else ""
+        out = [{"text": prefix + w, "kind": "word"} for w in by_use]
+        title_query = wq.And([wq.Prefix("title", stem)] + [wq.Term("title", t) for t in analyse(head)])
+        for hit in searcher.search(title_query, limit=max(1, limit // 2)):
+            out.append({"text": hit.get("title") or "", "kind": "title", "id": hit["id"]})
+        return out
 
 
-def _tiered_page(searcher, tiers: list[wq.Query], start: int, count: int):
+# ---------------------------------------------------------------------- running queries
+
+
+def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
+    """Results of a query, and whether the time budget cut it short."""
+    collector = searcher.collector(limit=limit, terms=True, **options)
+    remaining = max(0.001, deadline - time.perf_counter())
+    timed = TimeLimitCollector(collector, timelimit=remaining, use_alarm=False)
+    try:
+        searcher.search_with_collector(query, timed)
+    except TimeLimit:
+        return timed.results(), True
+    return timed.results(), False
+
+
+def _tiered_page(searcher, tiers, filters, start: int, count: int, deadline: float) -> _Page:
     """Total matches and the hits at [start, start+count) of the tiers laid end to end.
 
     Tiers are nested (each matches a superset of the one before), so the documents a
     tier adds are its own count minus the previous tier's.
     """
-    hits, previous, seen = [], [], 0
+    hits, previous, seen, partial = [], [], 0, False
     for tier in tiers:
         mask = wq.Or(previous) if previous else None
-        results = searcher.search(tier, limit=start + count, mask=mask, terms=True)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-        results.formatter = MarkFormatter()
-        results.order = highlight.SCORE
+        results, cut = _run(searcher, tier, start + count, deadline, filter=filters, mask=mask)
+        partial |= cut
         lo, hi = max(0, start - seen), start + count - seen
         if hi > 0:
             hits.extend(results[lo:hi])
         # Whoosh's count of a masked search ignores the mask, so count the tier unmasked.
-        seen = len(results) if mask is None else sum(1 for _ in searcher.docs_for_query(tier))
+        seen = len(results) if mask is None or cut else _count(searcher, tier, filters)
         previous.append(tier)
-    return seen, hits
+        if cut:
+            break
+    return _Page(seen, hits, partial)
 
 
-def _snippet(hit, fields: dict, parsed: ParsedQuery) -> str:
-    """Fragments of the text around the matches, or the text's opening when none is in it."""
+def _dated_page(searcher, query, filters, start: int, count: int, deadline: float) -> _Page:
+    """Hits newest first (undated last)."""
+    results, cut = _run(searcher, query, start + count, deadline, filter=filters,
+                        sortedby=sorting.FieldFacet("published", reverse=True))
+    return _Page(len(results), list(results[start:start + count]), cut)
+
+
+def _count(searcher, query, filters) -> int:
+    return len(searcher.search(query, limit=1, filter=filters))
+
+
+def _facets(searcher, query, filters) -> dict[str, list[dict]]:
+    """Counts per site and per year over every document the query matches."""
+    facets = {"site": sorting.FieldFacet("site"), "year": sorting.FieldFacet("year")}
+    results = searcher.search(query, limit=1, filter=filters, groupedby=facets, maptype=sorting.Count)
+    out = {}
+    for name in facets:
+        counts = [(value, n) for value, n in results.groups(name).items() if value]
+        counts.sort(key=lambda vn: (-vn[1], vn[0]) if name == "site" else (vn[0],), reverse=name == "year")
+        out[name] = [{"value": v, "count": n} for v, n in counts[:MAX_FACET_VALUES]]
+    return out
+
+
+def _frequency(reader, word: str) -> int:
+    stems = analyse(word)
+    return reader.doc_frequency(RANK_FIELD, stems[0]) if stems else 0
+
+
+# ---------------------------------------------------------------------- did you mean
+
+
+def _suggestion(searcher, q: str, parsed: ParsedQuery, query_plan: Plan, filters) -> str | None:
+    """q with its unknown words spelled as the index spells them, when that finds more.
+
+    "More" is counted in the first tier: documents with every word of the query.
+    """
+    spell_field = "spell_" + RANK_FIELD
+    if spell_field not in searcher.schema:
+        return None
+    reader = searcher.reader()
+    corrector = None
+    corrected = q
+    for clause in (c for g in parsed.groups for c in g if c.kind == "word" and c.field is None):
+        stems = analyse(clause.text)
+        if len(stems) != 1 or reader.doc_frequency(RANK_FIELD, stems[0]):
+            continue
+        corrector = corrector or searcher.corrector(RANK_FIELD)
+        typed = fold(clause.text)
+        options = corrector.suggest(typed, limit=10, maxdist=2, prefix=1)
+        if options:
+            # The corrector ranks by frequency; the closest spelling reads as what was meant.
+            best = min(options, key=lambda word: _edit_distance(typed, word))
+            corrected = _replace_word(corrected, clause.text, best)
+    if corrected == q:
+        return None
+    try:
+        better = plan(parse(corrected), reader).tiers[0]
+    except QueryError:
+        return None
+    return corrected if _count(searcher, better, filters) > _count(searcher, query_plan.tiers[0], filters) else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (words are short: the plain dynamic programme will do)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _replace_word(text: str, word: str, replacement: str) -> str:
+    index = text.lower().find(word.lower())
+    return text if index < 0 else text[:index] + replacement + text[index + len(word):]
+
+
+# ---------------------------------------------------------------------- snippets
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with bare <mark> around matched terms, and nothing else.
+
+    Fragments are joined with " … " until `budget` characters of text are shown.
+    """
+
+    def __init__(self, budget: int | None = None) -> None:
+        super().__init__(tagname="mark", between=" … ")
+        self.budget = budget
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>%s</mark>" % self._text(highlight.get_text(text, token, replace))
+
+    def format(self, fragments, replace=False):
+        shown, used = [], 0
+        for fragment in fragments:
+            if shown and self.budget and used >= self.budget:
+                break
+            shown.append(self.format_fragment(fragment, replace=replace))
+            used += fragment.endchar - fragment.startchar
+        return self.between.join(shown)
+
+
+class _Highlighter:
+    """Snippets and highlighted titles for the hits of one query."""
+
+    def __init__(self, parsed: ParsedQuery, snippet_length: int) -> None:
+        self.length = snippet_length
+        self.strict = any(c.kind == "phrase" for g in parsed.groups for c in g)
+        fragment_chars = max(60, snippet_length // 2)
+        self.snippets = highlight.Highlighter(
+            fragmenter=highlight.ContextFragmenter(maxchars=fragment_chars, surround=fragment_chars // 3),
+            formatter=MarkFormatter(budget=snippet_length),
+            order=highlight.FIRST,
+        )
+        self.titles = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=MarkFormatter())
+
+    def snippet(self, hit, text: str) -> str:
+        marked = self.snippets.highlight_hit(hit, "text", text=text, top=MAX_FRAGMENTS, strict_phrase=self.strict)
+        return " ".join(marked.split()) if marked else opening(text, self.length)
+
+    def title(self, hit, title: str) -> str:
+        if not title:
+            return ""
+        marked = self.titles.highlight_hit(hit, "title", text=title, top=1, strict_phrase=self.strict)
+        return marked or escape(title, quote=False)
+
+
+def opening(text: str, length: int = 200) -> str:
+    """The start of a text, escaped, cut at a word, for a hit with no match in its text."""
+    head = text[:length]
+    if len(text) > length:
+        head = head.rsplit(" ", 1)[0] + " …"
+    return escape(" ".join(head.split()), quote=False)
+
+
+def _hit(hit, highlighter: _Highlighter | None) -> Hit:
+    fields = hit.fields()
+    title = fields.get("title") or ""
     text = fields.get("text") or ""
-    snippet = hit.highlights("text", text=text, top=2, strict_phrase=bool(parsed.phrases))
-    if snippet:
-        return " ".join(snippet.split())
-    opening = text[:SNIPPET_CHARS]
-    if len(text) > SNIPPET_CHARS:
-        opening = opening.rsplit(" ", 1)[0] + " …"
-    return escape(" ".join(opening.split()), quote=False)
+    return Hit(
+        id=fields["id"],
+        title=title,
+        url=fields.get("url"),
+        source=fields.get("source", ""),
+        site=fields.get("site"),
+        author=fields.get("author"),
+        published=fields.get("published"),
+        score=hit.score or 0.0,
+        snippet=highlighter.snippet(hit, text) if highlighter else opening(text),
+        title_highlighted=highlighter.title(hit, title) if highlighter else escape(title, quote=False),
+    )

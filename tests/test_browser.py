@@ -61,7 +61,8 @@ def test_typing_shows_highlighted_results(page, server):
     page.locator("#q").press_sequentially('"special forces"', delay=15)
     page.wait_for_selector(".hit mark")
     assert page.locator("#status").inner_text().startswith("1 result for")
-    assert page.locator(".hit mark").all_inner_texts()[:2] == ["Special", "Forces"]
+    assert page.locator(".hit h2 mark").all_inner_texts() == ["special", "forces"]  # in the title
+    assert page.locator(".hit .snippet mark").all_inner_texts()[:2] == ["Special", "Forces"]
     assert page.locator("#help").is_hidden()
     # The URL follows the query, so the state can be bookmarked and reloaded.
     assert page.url == server.url + "/?q=%22special+forces%22"

@@ -1,4 +1,4 @@
-"""The JSON API: /api/search, /api/documents/<id>, /healthz.
+"""The JSON API: /api/search, /api/suggest, /api/documents/<id>[/similar], /healthz.
 
 /api/search also answers plain or ANSI text for curl (see formats.py).
 """
@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from .errors import ApiError
 from .formats import render_results, text_format, text_response
-from .params import search_request
+from .params import int_param, search_request, text_param
 
 api = Blueprint("api", __name__)
 
@@ -35,6 +35,14 @@ def search():
     return response
 
 
+@api.get("/api/suggest")
+def suggest():
+    """Completions of what has been typed so far: frequent words, then matching titles."""
+    q = text_param(request.args, "q") or ""
+    limit = int_param(request.args, "limit", 8, 1, 20)
+    return jsonify(query=q, suggestions=search_index().complete(q, limit) if q else [])
+
+
 @api.get("/api/documents/<doc_id>")
 def document(doc_id: str):
     """One document with its full clean text."""
@@ -43,6 +51,16 @@ def document(doc_id: str):
         raise ApiError(404, "not_found", "no document has this id")
     keys = ("id", "title", "url", "source", "site", "author", "published", "lang", "text")
     return jsonify({k: fields.get(k) for k in keys})
+
+
+@api.get("/api/documents/<doc_id>/similar")
+def similar(doc_id: str):
+    """Documents about the same things as this one, best first."""
+    count = int_param(request.args, "per_page", 10, 1, 50)
+    hits = search_index().similar(doc_id, count) if _DOCUMENT_ID.fullmatch(doc_id) else None
+    if hits is None:
+        raise ApiError(404, "not_found", "no document has this id")
+    return jsonify(id=doc_id, results=[h.as_dict() for h in hits])
 
 
 @api.get("/healthz")

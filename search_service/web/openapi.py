@@ -61,10 +61,12 @@ SCHEMAS: dict[str, dict] = {
     },
     "Hit": {
         "type": "object",
-        "required": ["id", "title", "url", "source", "site", "author", "published", "score", "snippet"],
+        "required": ["id", "title", "title_highlighted", "url", "source", "site", "author", "published",
+                     "score", "snippet"],
         "properties": {
             "id": {"type": "string", "pattern": r"^[0-9a-f]{16}$"},
             "title": {"type": "string"},
+            "title_highlighted": {"type": "string", "description": "the title, escaped, with <mark>…</mark>"},
             "url": nullable({"type": "string"}),
             "source": {"type": "string", "description": "path of the page relative to the corpus folder"},
             "site": nullable({"type": "string"}),
@@ -76,7 +78,8 @@ SCHEMAS: dict[str, dict] = {
     },
     "SearchResults": {
         "type": "object",
-        "required": ["query", "total", "page", "per_page", "took_ms", "results", "suggestion"],
+        "required": ["query", "interpreted_as", "notes", "total", "page", "per_page", "took_ms", "partial",
+                     "results", "facets", "suggestion"],
         "properties": {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0},
@@ -84,10 +87,41 @@ SCHEMAS: dict[str, dict] = {
             "per_page": {"type": "integer", "minimum": 1, "maximum": _DEFAULTS.max_per_page},
             "took_ms": {"type": "number", "minimum": 0},
             "results": {"type": "array", "items": ref("Hit")},
-            "suggestion": nullable({"type": "string"}),
-            "partial": {"type": "boolean", "description": "true when the time budget cut the search short"},
-            "interpreted_as": nullable({"type": "string"}),
-            "facets": {"type": "object"},
+            "suggestion": nullable({"type": "string", "description": "the query spelled as the index spells it"}),
+            "partial": {"type": "boolean",
+                        "description": "true when the time budget cut the search short, or a prefix or fuzzy "
+                                       "word stood for too many words"},
+            "interpreted_as": {"type": "string", "description": "how the query was read"},
+            "notes": {"type": "array", "items": {"type": "string"},
+                      "description": "what was forgiven or left out in reading the query"},
+            "facets": {
+                "type": "object",
+                "required": ["site", "year"],
+                "properties": {name: {"type": "array", "items": ref("FacetValue")} for name in ("site", "year")},
+            },
+        },
+    },
+    "FacetValue": {
+        "type": "object",
+        "required": ["value", "count"],
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+    },
+    "Similar": {
+        "type": "object",
+        "required": ["id", "results"],
+        "properties": {"id": {"type": "string"}, "results": {"type": "array", "items": ref("Hit")}},
+    },
+    "Completions": {
+        "type": "object",
+        "required": ["query", "suggestions"],
+        "properties": {
+            "query": {"type": "string"},
+            "suggestions": {"type": "array", "items": {
+                "type": "object",
+                "required": ["text", "kind"],
+                "properties": {"text": {"type": "string"}, "kind": {"enum": ["word", "title"]},
+                               "id": {"type": "string", "pattern": r"^[0-9a-f]{16}$"}},
+            }},
         },
     },
     "Document": {
@@ -117,8 +151,9 @@ SCHEMAS: dict[str, dict] = {
 }
 
 SEARCH_PARAMETERS = [
-    query("q", {"type": "string"}, "The query: words and \"exact phrases\"; at most 1,000 characters.",
-          required=True),
+    query("q", {"type": "string"}, "The query, in the query language of the README: words, "
+          "\"exact phrases\", \"phrase\"~N, -exclusions, OR, title:/site:/author: scopes, prefix*, fuzzy~; "
+          "at most 4,000 characters and 256 words.", required=True),
     query("page", {"type": "integer", "minimum": 1, "default": 1},
           f"Result page, from 1; page × per_page at most {_DEFAULTS.max_page_depth}."),
     query("per_page", {"type": "integer", "minimum": 1, "maximum": _DEFAULTS.max_per_page,
@@ -134,7 +169,12 @@ SEARCH_PARAMETERS = [
     query("to", {"type": "string", "format": "date"}, "Only pages published on or before this day."),
     query("sort", {"type": "string", "enum": ["relevance", "date"], "default": "relevance"},
           "Order of the hits: by relevance or newest first."),
+    query("snippet_length", {"type": "integer", "minimum": 50, "maximum": 1000, "default": 200},
+          "Characters of text in a snippet (up to three fragments)."),
 ]
+
+DOCUMENT_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+               "description": "The document's id: 16 hexadecimal digits."}
 
 PATHS: dict[str, dict] = {
     "/api/search": {"get": {
@@ -146,7 +186,8 @@ PATHS: dict[str, dict] = {
                     "content": {"application/json": {"schema": ref("SearchResults")},
                                 "text/plain": {"schema": {"type": "string"}}}},
             "400": error("The query or a parameter cannot be used (`empty_query`, `query_too_long`, "
-                         "`no_search_terms`, `too_many_terms`, `invalid_parameter`).", text=True),
+                         "`no_search_terms`, `only_exclusions`, `too_many_terms`, `invalid_parameter`).",
+                         text=True),
             "414": error("The URL is too long.", text=True),
             "429": RATE_LIMITED,
             "503": error("No index has been built yet (`no_index`).", text=True),
@@ -155,11 +196,38 @@ PATHS: dict[str, dict] = {
     "/api/documents/{id}": {"get": {
         "operationId": "document",
         "summary": "One document with its full clean text",
-        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
-                        "description": "The document's id: 16 hexadecimal digits."}],
+        "parameters": [DOCUMENT_ID],
         "responses": {
             "200": json_body(ref("Document"), "The document."),
             "404": error("No document has this id (`not_found`)."),
+            "414": error("The URL is too long."),
+            "429": RATE_LIMITED,
+            "503": NO_INDEX,
+        },
+    }},
+    "/api/documents/{id}/similar": {"get": {
+        "operationId": "similar",
+        "summary": "Documents about the same things as this one, best first",
+        "parameters": [DOCUMENT_ID, query("per_page", {"type": "integer", "minimum": 1, "maximum": 50,
+                                                       "default": 10}, "How many.")],
+        "responses": {
+            "200": json_body(ref("Similar"), "The similar documents (without this one)."),
+            "400": error("A parameter cannot be used (`invalid_parameter`)."),
+            "404": error("No document has this id (`not_found`)."),
+            "414": error("The URL is too long."),
+            "429": RATE_LIMITED,
+            "503": NO_INDEX,
+        },
+    }},
+    "/api/suggest": {"get": {
+        "operationId": "suggest",
+        "summary": "Completions of what has been typed: frequent words, then matching titles",
+        "parameters": [query("q", {"type": "string", "maxLength": 200}, "What has been typed so far."),
+                       query("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
+                             "How many word completions.")],
+        "responses": {
+            "200": json_body(ref("Completions"), "The completions."),
+            "400": error("A parameter cannot be used (`invalid_parameter`)."),
             "414": error("The URL is too long."),
             "429": RATE_LIMITED,
             "503": NO_INDEX,
