@@ -238,9 +238,9 @@ def _unspool(spool: IO[bytes]) -> Iterator:
 
 def _without_repeats(documents: Iterable[Document], repetition: RepeatedParagraphs,
                      summary: IngestSummary) -> Iterator[Document]:
-    for doc in documents:
-        doc = repetition.strip(doc)
-        if doc.text.strip():
+    for original in documents:
+        doc = repetition.strip(original)
+        if doc.text.strip() or not original.text.strip():
             yield doc
         else:
             summary.skipped.append(SkippedFile(doc.source, "no main text found (only text repeated across the site)"))
@@ -268,7 +268,10 @@ def clean_batch(pages: list[RawPage]) -> list[Document | SkippedFile]:
         except Exception as exc:  # one bad page must not sink the ingest
             out.append(SkippedFile(page.source, f"cleaning failed ({type(exc).__name__}: {exc})"))
             continue
-        out.append(doc if doc.text.strip() else SkippedFile(page.source, "no main text found"))
+        # A scraper's record of a title alone is a page (a brief, a headline); anything else
+        # needs text.
+        keep = doc.text.strip() or (page.content_type == "clean" and doc.title)
+        out.append(doc if keep else SkippedFile(page.source, "no main text found"))
     return out
 
 

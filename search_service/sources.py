@@ -131,16 +131,16 @@ def _jsonl_page(where: str, source: str, number: int, line: bytes, max_bytes: in
         return SkippedFile(where, "not a JSON object")
     html, text = _string(record, "html"), _string(record, "text")
     content = html or text
-    if not content:
-        return SkippedFile(where, "no html or text")
-    page_id = record.get("id")
     title = _string(record, "title")
+    if not content and not title:
+        return SkippedFile(where, "no html, text or title")
+    page_id = record.get("id")
     # A text that comes with its title is the scraper's clean main text already.
     content_type = "html" if html else ("clean" if title else "text")
     return RawPage(
         source=f"{source}#{page_id}" if page_id not in (None, "") else f"{source}#{number}",
         body=b"",
-        text=content,
+        text=content or "",
         content_type=content_type,
         url=_string(record, "url"),
         title=title,

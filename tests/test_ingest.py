@@ -216,3 +216,14 @@ def test_a_page_changed_back_is_not_a_duplicate_of_its_old_self(tmp_path, corpus
     page.write_text(original.replace("Tensions rose last week", "Tensions rose sharply last week"))
     summary = ingest(corpus, tmp_path / "index")
     assert summary.duplicates == [] and summary.documents == 1 and summary.total_documents == 1
+
+
+def test_a_record_with_a_title_and_no_text_is_a_page(tmp_path):
+    (tmp_path / "briefs.jsonl").write_text(
+        json.dumps({"url": "https://e.org/1", "title": "Bank of England creates more stock", "text": ""}) + "\n"
+        + json.dumps({"url": "https://e.org/2", "text": ""}) + "\n")
+    summary = ingest(tmp_path / "briefs.jsonl", tmp_path / "index")
+    assert summary.documents == 1
+    assert [s.reason for s in summary.skipped] == ["no html, text or title"]
+    assert SearchIndex(tmp_path / "index").search(SearchRequest("stock")).hits[0].title == \
+        "Bank of England creates more stock"

@@ -76,7 +76,7 @@ def test_json_lines_pages(tmp_path):
     assert pages["pages.jsonl#a1"].url == "https://example.org/a"
     assert pages["pages.jsonl#a1"].title == "A"
     assert pages["pages.jsonl#2"].text == "beta"
-    assert skipped == {"pages.jsonl:3": "no html or text", "pages.jsonl:4": "not a JSON object",
+    assert skipped == {"pages.jsonl:3": "no html, text or title", "pages.jsonl:4": "not a JSON object",
                        "pages.jsonl:5": skipped["pages.jsonl:5"]}
     assert skipped["pages.jsonl:5"].startswith("invalid JSON")
 
