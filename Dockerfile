@@ -2,7 +2,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    SEARCH_INDEX=/app/index
+    SEARCH_INDEX=/app/index \
+    SEARCH_ACCESS_LOG=-
 
 WORKDIR /app
 RUN useradd --create-home --uid 10001 search
@@ -20,4 +21,5 @@ USER search
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "wsgi:app"]
+# The app's own JSON access log (SEARCH_ACCESS_LOG) leaves query text out; gunicorn's would not.
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "wsgi:app"]

@@ -58,7 +58,7 @@ def test_queries_are_logged_only_when_asked(built_index, tmp_path):
 def test_access_log_on_stderr_joins_gunicorns_error_log(built_index):
     with serving(built_index, SEARCH_ACCESS_LOG="-") as srv:
         srv.get("/api/search", params={"q": "mexico"})
-    output = srv.process.stdout.read().decode()  # conftest's Server merges stderr into stdout
+    output = srv.output()  # conftest's Server writes stderr and stdout to one file
     assert "Booting worker" in output  # gunicorn's error log, same stream
     assert any(line["path"] == "/api/search" and line["results"] == 5 for line in log_lines(output))
 
@@ -66,7 +66,7 @@ def test_access_log_on_stderr_joins_gunicorns_error_log(built_index):
 def test_no_access_log_handler_unless_asked(built_index):
     with serving(built_index) as srv:
         srv.get("/api/search", params={"q": "mexico"})
-    assert log_lines(srv.process.stdout.read().decode()) == []
+    assert log_lines(srv.output()) == []
 
 
 def test_logging_settings():

@@ -28,30 +28,13 @@ from search_service.web.ratelimit import RateLimiter
 from .conftest import ROOT, Server, free_port
 
 
-class PatientServer(Server):
-    """conftest's Server, but a first answer slower than 1 s (a loaded machine) is no failure."""
-
-    def _wait_until_up(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited: " + self.process.stdout.read().decode(errors="replace"))
-            try:
-                requests.get(self.url + "/healthz", timeout=5)
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("gunicorn did not start in time")
-
-
 @contextmanager
 def serving(index_dir: Path, workers: int = 1, **env: str):
     """A gunicorn like conftest's `server`, with extra environment variables."""
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        srv = PatientServer(index_dir, workers=workers)
+        srv = Server(index_dir, workers=workers)
     finally:
         for key, value in saved.items():
             if value is None:

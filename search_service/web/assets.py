@@ -2,7 +2,7 @@
 
 `asset_url("style.css")` → `/static/style.css?v=<8 hex of its content>`. A request with the
 right `v` may be cached for a year (the URL changes whenever the file does); without it,
-for an hour. HTML pages get a Content-Security-Policy that allows only our own files.
+for an hour. (Security headers of pages are set in headers.py.)
 """
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from flask import Response, request, url_for
 STATIC_DIR = Path(__file__).parent / "static"
 LONG_CACHE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=3600"
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}")
 
 
 @lru_cache(maxsize=64)
@@ -40,12 +38,4 @@ def cache_static(response: Response) -> Response:
         filename = request.view_args.get("filename", "")
         versioned = (STATIC_DIR / filename).is_file() and request.args.get("v") == asset_version(filename)
         response.headers["Cache-Control"] = LONG_CACHE if versioned else SHORT_CACHE
-    return response
-
-
-def page_headers(response: Response, frame_ancestors: str = "'self'") -> Response:
-    """Security headers for an HTML page."""
-    if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = PAGE_CSP.format(ancestors=frame_ancestors)
-        response.headers["X-Content-Type-Options"] = "nosniff"
     return response
