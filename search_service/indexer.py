@@ -75,6 +75,10 @@ class NoIndexError(FileNotFoundError):
     """The folder holds no index yet."""
 
 
+class UnreadableIndexError(NoIndexError):
+    """The folder's current index is damaged."""
+
+
 @dataclass
 class BuildReport:
     generation: str
@@ -225,17 +229,27 @@ def current_generation(root: str | os.PathLike) -> str | None:
 
 
 def has_index(root: str | os.PathLike) -> bool:
-    """True when root holds a complete, switched-in index."""
-    name = current_generation(root)
-    return bool(name) and whoosh_index.exists_in(str(Path(root) / name))
+    """True when root holds a complete, readable, switched-in index."""
+    try:
+        open_index(root)
+    except NoIndexError:
+        return False
+    return True
 
 
 def open_index(root: str | os.PathLike):
     """Open the generation CURRENT names; returns (generation, whoosh index)."""
     name = current_generation(root)
-    if not name or not whoosh_index.exists_in(str(Path(root) / name)):
+    folder = Path(root) / name if name else None
+    if folder is None or not folder.is_dir():
         raise NoIndexError(f"no index in {root}: run `search-service ingest` first")
-    return name, whoosh_index.open_dir(str(Path(root) / name))
+    try:
+        return name, whoosh_index.open_dir(str(folder))
+    except whoosh_index.EmptyIndexError:
+        raise NoIndexError(f"no index in {root}: run `search-service ingest` first") from None
+    except Exception as exc:  # a damaged table of contents: whatever unpickling it raised
+        raise UnreadableIndexError(f"the index in {folder} cannot be read ({type(exc).__name__}: {exc}); "
+                                   "rebuild it with `search-service ingest --full`") from exc
 
 
 def index_stats(root: str | os.PathLike) -> dict:

@@ -32,7 +32,7 @@ from typing import IO
 from . import __version__
 from .cleaning import RepeatedParagraphs, clean_page
 from .duplicates import DuplicateFinder
-from .indexer import SCHEMA, current_generation, write_generation, writer_lock
+from .indexer import SCHEMA, current_generation, has_index, write_generation, writer_lock
 from .models import Document, RawPage, SkippedFile
 from .sources import DEFAULT_MAX_BYTES, corpus_files, read_file
 
@@ -99,7 +99,7 @@ def ingest(
     summary = IngestSummary(files=len(files))
     with writer_lock(root), ExitStack() as stack:
         doc_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=".spool-"))
-        base = None if full else current_generation(root)
+        base = None if full or not has_index(root) else current_generation(root)
         state = _load_state(root, base) if base else None
         if state is None:
             base, state, seen = None, IngestState(), {}

@@ -289,14 +289,18 @@ def test_the_wsgi_app_is_never_in_debug_mode():
     assert out.stdout.split() == ["False", "False"], out.stderr
 
 
-def switch_to_a_corrupt_generation(built_index: Path, root: Path) -> None:
-    """Put a copy of built_index's generation with a garbage table of contents in root and
-    point root/CURRENT at it: opening it raises an error the service does not expect."""
+def switch_to_a_corrupt_generation(built_index: Path, root: Path, damaged: str = ".seg") -> None:
+    """Put a copy of built_index's generation with one kind of file damaged in root and point
+    root/CURRENT at it. A damaged segment (.seg) opens, then fails in a way the service does
+    not expect; a damaged table of contents (.toc) does not open."""
     source = built_index / (built_index / "CURRENT").read_text().strip()
     target = root / "gen-corrupt"
     target.mkdir(parents=True)
     for path in source.iterdir():
-        (target / path.name).write_bytes(b"garbage" if path.suffix == ".toc" else path.read_bytes())
+        data = path.read_bytes()
+        if path.suffix == damaged:
+            data = data[: len(data) // 2] + b"\0" * (len(data) - len(data) // 2)
+        (target / path.name).write_bytes(data)
     (root / "CURRENT.tmp").write_text(target.name)
     (root / "CURRENT.tmp").replace(root / "CURRENT")
 
@@ -321,6 +325,20 @@ def test_an_unexpected_error_is_a_plain_500_even_with_flask_debug_set(corrupt_in
         # /metrics still answers, saying the index is unavailable.
         metrics = srv.get("/metrics")
         assert metrics.status_code == 200 and "search_index_available 0.0" in metrics.text
+
+
+def test_an_unreadable_index_is_a_503_and_a_clear_message(built_index, tmp_path):
+    index = tmp_path / "index"
+    switch_to_a_corrupt_generation(built_index, index, damaged=".toc")
+    with serving(index) as srv:
+        for path in ("/api/search?q=mexico", "/healthz"):
+            response = srv.get(path)
+            assert response.status_code == 503
+            assert response.json()["error"]["code"] == "index_unreadable"
+            assert "ingest --full" in response.json()["error"]["message"]
+    stats = subprocess.run([sys.executable, "-m", "search_service.cli", "stats", "--index", str(index)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert stats.returncode == 2 and "cannot be read" in stats.stderr and "Traceback" not in stats.stderr
 
 
 def test_search_service_serve_never_runs_in_debug_mode(built_index, tmp_path):

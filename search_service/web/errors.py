@@ -11,7 +11,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..indexer import NoIndexError
+from ..indexer import NoIndexError, UnreadableIndexError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NoIndexError)
     def no_index(exc: NoIndexError):
+        if isinstance(exc, UnreadableIndexError):
+            return _respond(503, "index_unreadable", "the search index cannot be read; rebuild it with "
+                                                     "`search-service ingest --full`")
         return _respond(503, "no_index", "the search index is not built yet; run `search-service ingest`")
 
     @app.errorhandler(HTTPException)
