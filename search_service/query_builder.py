@@ -85,6 +85,7 @@ class _Builder:
         self.reader = reader
         self.notes: list[str] = []
         self.truncated = False
+        self.words: list[str] = []  # index words of prefixes, fuzzy words and OR groups, for marking
 
     def clause(self, clause: Clause, for_marking: bool = True) -> wq.Query | None:
         """One clause as a Whoosh query over the fields its scope names."""
@@ -99,12 +100,14 @@ class _Builder:
             if not terms:
                 return None
             if clause.field is None:
+                self.words.extend(terms)
                 return wq.And([_word(t) for t in terms]) if len(terms) > 1 else _word(terms[0])
             return wq.Or([_phrase_or_term(f, terms) for f in fields])
         words = self.expand(clause, "title" if clause.field == "title" else RANK_FIELD if clause.field is None else clause.field)
         if not words:
             return None
         if clause.field is None:
+            self.words.extend(words)
             return wq.Or([_word(w) for w in words])
         return wq.Or([wq.Term(f, w) for f in fields for w in words])
 
@@ -152,10 +155,15 @@ def plan(parsed: ParsedQuery, reader) -> Plan:
     words = ranking_words(loose)
     per_word = [_word(t, counts[t]) for t in words] + units
     tiers = _tiers(per_word, required)
-    # The adjacency bonus never changes which documents match, only their order.
-    bonus = proximity_query(RANK_FIELD, words)
-    if bonus is not None:
-        tiers = [Optional(t, bonus) for t in tiers]
+    # Optional parts, which never change which documents match: the adjacency bonus, and
+    # each word on the text field at weight 0, which records the match so that snippets,
+    # drawn from the text, can mark it. (Weight 0 only inside Optional: Whoosh's score
+    # pruning divides by a clause's weight.)
+    bonus = [q for q in [proximity_query(RANK_FIELD, words)] if q is not None]
+    bonus += [wq.Term("text", t, boost=0.0) for t in dict.fromkeys(words + builder.words)]
+    if bonus:
+        extra = bonus[0] if len(bonus) == 1 else wq.Or(bonus)
+        tiers = [Optional(t, extra) for t in tiers]
     excluded = [q for q in (builder.clause(c) for c in parsed.excluded) if q is not None]
     if excluded:
         out = excluded[0] if len(excluded) == 1 else wq.Or(excluded)
@@ -183,13 +191,8 @@ def _group(builder: _Builder, group: list[Clause]) -> wq.Query | None:
 
 
 def _word(term: str, weight: float = 1.0) -> wq.Query:
-    """A loose word: BM25 on title + text, plus the title again at TITLE_WEIGHT.
-
-    The text field, at weight 0, never changes a score: it records the match so that
-    snippets, drawn from the text, can mark the word.
-    """
-    return wq.Or([wq.Term(RANK_FIELD, term, boost=weight), wq.Term("title", term, boost=weight * TITLE_WEIGHT),
-                  wq.Term("text", term, boost=0.0)])
+    """A loose word: BM25 on title + text, plus the title again at TITLE_WEIGHT."""
+    return wq.Or([wq.Term(RANK_FIELD, term, boost=weight), wq.Term("title", term, boost=weight * TITLE_WEIGHT)])
 
 
 def _phrase_or_term(fieldname: str, terms: list[str], slop: int = 0) -> wq.Query:

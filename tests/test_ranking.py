@@ -115,3 +115,20 @@ def test_snippets_mark_the_words_that_carry_meaning(tmp_path):
     # A query of function words only still searches, and marks, them.
     snippet = index.search(SearchRequest("the who")).hits[0].snippet
     assert "<mark>the</mark> <mark>who</mark>" in snippet
+
+
+def test_top_hits_on_a_large_index_match_an_exhaustive_ranking(tmp_path):
+    # Enough documents for Whoosh to prune by score (block-max) when only the top 10 are
+    # asked for: pruning must neither fail nor change the top 10.
+    import random
+
+    rng = random.Random(7)
+    vocabulary = [f"w{n}" for n in range(60)]
+    docs = {f"d{n}": (" ".join(rng.choices(vocabulary, k=3)), " ".join(rng.choices(vocabulary, k=80)) + ".")
+            for n in range(1500)}
+    index = make_index(tmp_path, docs)
+    for q in ("w18", "w1 w2", "w3 w4 w5", "w6 migra* w7", '"w8 w9" w10', "w11 -w12", "w13 OR w14 w15", "title:w16 w17"):
+        top = index.search(SearchRequest(q, per_page=10))
+        everything = index.search(SearchRequest(q, per_page=100))
+        assert [h.id for h in top.hits] == [h.id for h in everything.hits[:10]], q
+        assert top.total == everything.total
