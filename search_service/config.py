@@ -34,48 +34,70 @@ class Config:
     # Folder shared by the gunicorn workers for their metrics (prometheus_client multiprocess).
     metrics_dir: Path | None = None
 
+    # Seconds a search may take before it answers with what it has found ("partial").
+    time_budget: float = 2.0
+    # Answers cached per worker (0: no cache).
+    cache_entries: int = 2048
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Config":
-        """Read SEARCH_INDEX, SEARCH_CORPUS, SEARCH_MAX_FILE_MB, SEARCH_CORS_ORIGINS,
-        SEARCH_RATE_LIMIT, SEARCH_TRUSTED_PROXIES, SEARCH_ACCESS_LOG, SEARCH_LOG_QUERIES and
-        PROMETHEUS_MULTIPROC_DIR; overrides win."""
+        """Read the SEARCH_* variables of ENVIRONMENT (and PROMETHEUS_MULTIPROC_DIR); overrides win."""
         env = os.environ if env is None else env
-        values: dict = {}
-        if env.get("SEARCH_INDEX"):
-            values["index_dir"] = Path(env["SEARCH_INDEX"])
-        if env.get("SEARCH_CORPUS"):
-            values["corpus_dir"] = Path(env["SEARCH_CORPUS"])
-        if env.get("SEARCH_MAX_FILE_MB"):
-            try:
-                values["max_file_bytes"] = int(float(env["SEARCH_MAX_FILE_MB"]) * 1024 * 1024)
-            except ValueError:
-                raise ValueError(f"SEARCH_MAX_FILE_MB must be a number, not {env['SEARCH_MAX_FILE_MB']!r}") from None
-        if env.get("SEARCH_CORS_ORIGINS"):
-            values["cors_origins"] = tuple(
-                o.strip().rstrip("/") for o in env["SEARCH_CORS_ORIGINS"].split(",") if o.strip())
-        if env.get("SEARCH_RATE_LIMIT"):
-            values["rate_limit"] = parse_rate(env["SEARCH_RATE_LIMIT"])
-        if env.get("SEARCH_TRUSTED_PROXIES"):
-            try:
-                values["trusted_proxies"] = int(env["SEARCH_TRUSTED_PROXIES"])
-            except ValueError:
-                raise ValueError("SEARCH_TRUSTED_PROXIES must be a number of proxies, "
-                                 f"not {env['SEARCH_TRUSTED_PROXIES']!r}") from None
-            if values["trusted_proxies"] < 0:
-                raise ValueError("SEARCH_TRUSTED_PROXIES may not be negative")
-        if env.get("SEARCH_ACCESS_LOG"):
-            target = env["SEARCH_ACCESS_LOG"].strip()
-            if target.lower() in ("0", "off", "no", "false"):
-                values["access_log"] = None
-            else:
-                values["access_log"] = "-" if target.lower() in ("1", "-", "stderr", "on") else target
-        if env.get("SEARCH_LOG_QUERIES"):
-            values["log_queries"] = env["SEARCH_LOG_QUERIES"].strip().lower() in ("1", "true", "yes", "on")
-        if env.get("PROMETHEUS_MULTIPROC_DIR"):
-            values["metrics_dir"] = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+        values = {name: parse(env[var].strip(), var) for var, (name, parse) in ENVIRONMENT.items()
+                  if env.get(var, "").strip()}
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known and v is not None})
         return replace(cls(), **values)
+
+
+def _path(text: str, var: str) -> Path:
+    return Path(text)
+
+
+def _number(kind: type, minimum: float, what: str):
+    def parse(text: str, var: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"{var} must be {what}, not {text!r}") from None
+        if value < minimum:
+            raise ValueError(f"{var} must be at least {minimum}, not {text!r}")
+        return value
+    return parse
+
+
+def _megabytes(text: str, var: str) -> int:
+    return int(_number(float, 0.001, "a number of megabytes")(text, var) * 1024 * 1024)
+
+
+def _origins(text: str, var: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())
+
+
+def _log_target(text: str, var: str) -> str | None:
+    if text.lower() in ("0", "off", "no", "false"):
+        return None
+    return "-" if text.lower() in ("1", "-", "stderr", "on") else text
+
+
+def _flag(text: str, var: str) -> bool:
+    return text.lower() in ("1", "true", "yes", "on")
+
+
+# Environment variable → (Config field, parser(text, variable name)).
+ENVIRONMENT = {
+    "SEARCH_INDEX": ("index_dir", _path),
+    "SEARCH_CORPUS": ("corpus_dir", _path),
+    "SEARCH_MAX_FILE_MB": ("max_file_bytes", _megabytes),
+    "SEARCH_CORS_ORIGINS": ("cors_origins", _origins),
+    "SEARCH_RATE_LIMIT": ("rate_limit", lambda text, var: parse_rate(text)),
+    "SEARCH_TRUSTED_PROXIES": ("trusted_proxies", _number(int, 0, "a number of proxies")),
+    "SEARCH_ACCESS_LOG": ("access_log", _log_target),
+    "SEARCH_LOG_QUERIES": ("log_queries", _flag),
+    "PROMETHEUS_MULTIPROC_DIR": ("metrics_dir", _path),
+    "SEARCH_TIME_BUDGET": ("time_budget", _number(float, 0.01, "a number of seconds")),
+    "SEARCH_CACHE_ENTRIES": ("cache_entries", _number(int, 0, "a number of answers")),
+}
 
 
 _RATE = re.compile(r"\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*", re.I)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 
@@ -29,6 +30,32 @@ TIME_BUDGET = 2.0  # seconds a search may take before it answers with what it ha
 MAX_FRAGMENTS = 3
 MAX_FACET_VALUES = 20
 MAX_COMPLETION_SCAN = 500  # prefix candidates looked at for completions
+CACHE_SIZE = 2048  # answers kept per worker (a few MB)
+
+
+class _ResultCache:
+    """A bounded least-recently-used map of answers."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 @dataclass
@@ -41,11 +68,12 @@ class _Page:
 class SearchIndex:
     """The index one worker serves: opened once, reopened when an ingest switches it."""
 
-    def __init__(self, root: str | Path, time_budget: float = TIME_BUDGET) -> None:
+    def __init__(self, root: str | Path, time_budget: float = TIME_BUDGET, cache_size: int = CACHE_SIZE) -> None:
         self.root = Path(root)
         self.time_budget = time_budget
         self._generation: str | None = None
         self._searcher = None
+        self._cache = _ResultCache(cache_size)
 
     def searcher(self):
         """A searcher on the current generation (NoIndexError when there is none)."""
@@ -53,6 +81,7 @@ class SearchIndex:
         if self._searcher is None or generation != self._generation:
             name, ix = open_index(self.root)
             old, self._searcher, self._generation = self._searcher, ix.searcher(weighting=BM25()), name
+            self._cache.clear()
             if old is not None:
                 old.close()
         return self._searcher
@@ -76,10 +105,23 @@ class SearchIndex:
     # ------------------------------------------------------------------ search
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """One page of hits for a query (QueryError when it cannot mean anything)."""
+        """One page of hits for a query (QueryError when it cannot mean anything).
+
+        Answers are cached per index generation: search traffic repeats itself.
+        """
         started = time.perf_counter()
-        parsed = parse(request.q)
         searcher = self.searcher()
+        key = (self._generation, request)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
+        results = self._search(searcher, request, started)
+        if not results.partial:  # a cut-short answer may be whole next time
+            self._cache.put(key, results)
+        return results
+
+    def _search(self, searcher, request: SearchRequest, started: float) -> SearchResults:
+        parsed = parse(request.q)
         query_plan = plan(parsed, searcher.reader())
         filters = Filters(request.site, request.author, request.date_from, request.date_to).query()
         deadline = started + self.time_budget

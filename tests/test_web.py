@@ -142,3 +142,26 @@ def test_no_index_is_a_503_not_a_500(tmp_path):
         assert srv.get("/healthz").status_code == 503
     finally:
         srv.stop()
+
+
+def test_api_answers_carry_an_etag_and_revalidate(server):
+    first = server.get("/api/search", params={"q": "mexico"})
+    assert first.headers["Cache-Control"] == "public, max-age=60"
+    etag = first.headers["ETag"]
+    again = server.get("/api/search", params={"q": "mexico"}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other = server.get("/api/search", params={"q": "border"})
+    assert other.headers["ETag"] != etag
+    assert "ETag" not in server.get("/api/search", params={"q": ""}).headers  # errors are not cached
+
+
+def test_a_new_generation_changes_the_etag(tmp_path, corpus_dir):
+    ingest(corpus_dir, tmp_path)
+    srv = Server(tmp_path, workers=1)
+    try:
+        before = srv.get("/api/search", params={"q": "mexico"}).headers["ETag"]
+        ingest(corpus_dir, tmp_path, full=True)
+        response = srv.get("/api/search", params={"q": "mexico"}, headers={"If-None-Match": before})
+        assert response.status_code == 200 and response.headers["ETag"] != before
+    finally:
+        srv.stop()

@@ -8,6 +8,7 @@ from ..config import Config
 from ..search import SearchIndex
 from .accesslog import register_access_log
 from .api import api
+from .caching import register_http_caching
 from .cors import register_cors
 from .embed import embed
 from .errors import register_error_handlers
@@ -36,7 +37,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False
     # One SearchIndex per worker process: opened on first use, reopened when an ingest
     # switches in a new generation.
-    app.extensions["search_index"] = SearchIndex(config.index_dir)
+    app.extensions["search_index"] = SearchIndex(config.index_dir, time_budget=config.time_budget,
+                                                 cache_size=config.cache_entries)
     # Hooks run in this order before a request (and in reverse after it).
     register_access_log(app)
     register_metrics(app)
@@ -48,5 +50,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(embed)
     register_error_handlers(app)
     register_cors(app)
+    register_http_caching(app)
     register_security_headers(app)
     return app
