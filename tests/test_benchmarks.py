@@ -1,0 +1,78 @@
+"""Smoke tests of the performance harness (benchmarks/): its pieces, never its timings."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import corpus, fts5, http, queries
+
+needs_reuters = pytest.mark.skipif(not corpus.REUTERS.exists(), reason="shared bench corpus not present")
+
+
+def test_sizes_parse_and_print():
+    assert corpus.parse_size("10k") == 10_000
+    assert corpus.parse_size("1m") == 1_000_000
+    assert corpus.parse_size("2500") == 2_500
+    assert corpus.size_label(100_000) == "100k"
+
+
+def test_fts5_match_expression_is_never_syntax():
+    assert fts5.match_expression("oil prices") == '"oil" OR "prices"'
+    assert fts5.match_expression('"crude oil"') == '"crude oil"'
+    assert fts5.match_expression('"crude oil" opec') == '"crude oil" AND ("opec")'
+    assert fts5.match_expression("NOT near OR") == '"NOT" OR "near" OR "OR"'
+
+
+def test_parse_wrk_output():
+    out = """Running 10s test @ http://127.0.0.1:1
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   183.75ms   70.0ms   1.20s    72.06%
+  Latency Distribution
+     50%  167.96ms
+     75%  228.04ms
+     90%  266.67ms
+     99%    1.52s
+  221 requests in 5.07s, 2.74MB read
+  Non-2xx or 3xx responses: 3
+  Socket errors: connect 0, read 1, write 0, timeout 2
+Requests/sec:     43.59
+"""
+    r = http.parse_wrk(out)
+    assert r["rps"] == 43.59 and r["requests"] == 221
+    assert r["mean_ms"] == 183.75 and r["p50_ms"] == 167.96 and r["p99_ms"] == 1520
+    assert r["non_2xx"] == 3 and r["socket_errors"] == 3
+
+
+@needs_reuters
+def test_query_sets_are_deterministic_and_shaped():
+    mix = queries.query_mix(4)
+    assert mix == queries.query_mix(4)
+    assert [q.kind for q in mix[:5]] == ["1 word", "2 words", "3 words", "phrase", "filter"]
+    assert all(q.q.startswith('"') for q in mix if q.kind == "phrase")
+    distinct = queries.distinct_queries(500)
+    assert len(set(distinct)) == 500
+    log = queries.zipf_log(2000)
+    n_distinct, repeats = queries.repeat_stats(log)
+    assert 0.3 < repeats < 0.9 and n_distinct < 2000
+
+
+@needs_reuters
+def test_scale_up_documents_are_distinct_and_deterministic():
+    docs = [corpus.made_up(i) for i in range(30_000, 30_050)]
+    assert docs[0] == corpus.made_up(30_000)
+    assert len({d["text"] for d in docs}) == 50 and all(d["title"] and d["url"] for d in docs)
+    first = list(corpus.documents(3))
+    assert first[0]["id"] == corpus.reuters()[0]["id"]
+
+
+@needs_reuters
+def test_fts5_baseline_on_200_documents(tmp_path):
+    db = tmp_path / "fts.sqlite"
+    count, _ = fts5.build(db, corpus.documents(200))
+    assert count == 200
+    index = fts5.Fts5Index(db)
+    rows = index.search("oil")
+    assert rows and all("<mark>" in r[4] for r in rows)
+    assert len(index.search("oil", site="news.example.com", date_from="1987-01-01", date_to="1987-12-31")) == len(rows)
+    assert index.search("oil", site="elsewhere.example") == []
+    index.close()
