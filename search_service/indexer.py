@@ -89,7 +89,11 @@ class BuildReport:
 
 @contextmanager
 def writer_lock(root: Path):
-    """Hold the index folder's single-writer lock, or raise IndexBusyError at once."""
+    """Hold the index folder's single-writer lock, or raise IndexBusyError at once.
+
+    Yields the lock's file descriptor: a process forked while it is held must close it, or
+    the lock outlives this process if it is killed.
+    """
     root.mkdir(parents=True, exist_ok=True)
     with open(root / LOCK, "a+") as handle:
         try:
@@ -97,7 +101,7 @@ def writer_lock(root: Path):
         except BlockingIOError:
             raise IndexBusyError(f"another ingest is writing {root}; try again when it ends") from None
         try:
-            yield
+            yield handle.fileno()
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 

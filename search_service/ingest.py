@@ -97,7 +97,7 @@ def ingest(
     root = Path(index_root)
     files = corpus_files(corpus)
     summary = IngestSummary(files=len(files))
-    with writer_lock(root), ExitStack() as stack:
+    with writer_lock(root) as lock_fd, ExitStack() as stack:
         doc_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=".spool-"))
         base = None if full or not has_index(root) else current_generation(root)
         state = _load_state(root, base) if base else None
@@ -113,7 +113,8 @@ def ingest(
             page_spool.seek(0)
             pages = ((("cleaning", n, count), page) for n, page in enumerate(_unspool(page_spool), start=1))
         spooled = 0
-        for doc in _cleaned(pages, workers or os.cpu_count() or 1, state.duplicates, summary, progress):
+        pool = _cleaning_pool(workers or os.cpu_count() or 1, inherited=(lock_fd, doc_spool.fileno()))
+        for doc in _cleaned(pages, pool, state.duplicates, summary, progress):
             state.repetition.count(doc)
             pickle.dump(doc, doc_spool, protocol=pickle.HIGHEST_PROTOCOL)
             spooled += 1
@@ -199,10 +200,10 @@ def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summ
     return seen, stale | removed, count
 
 
-def _cleaned(pages, workers: int, finder: DuplicateFinder, summary: IngestSummary,
+def _cleaned(pages, pool: Executor, finder: DuplicateFinder, summary: IngestSummary,
              progress: Progress | None) -> Iterator[Document]:
     """Clean documents in corpus order, without duplicates; skips go into the summary."""
-    with _cleaning_pool(workers) as pool:
+    with pool:
         for label, results in _ordered_map(pool, _batched(pages)):
             for item in results:
                 if isinstance(item, SkippedFile):
@@ -287,12 +288,23 @@ class _InlineExecutor(Executor):
         return future
 
 
-def _cleaning_pool(workers: int) -> Executor:
-    # Forked workers would share the writer lock's file description and keep the lock
-    # alive if this process were killed; forkserver workers start without it.
+def _cleaning_pool(workers: int, inherited: tuple[int, ...] = ()) -> Executor:
+    """Processes that clean batches of pages; `inherited` are descriptors they must close."""
     if workers > 1:
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        # Forked (forkserver and spawn would re-import the caller's main module), and the
+        # writer lock's descriptor closed at once: otherwise the lock would outlive an
+        # ingest killed while its workers run.
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_close_descriptors, initargs=(inherited,))
     return _InlineExecutor()
+
+
+def _close_descriptors(descriptors: tuple[int, ...]) -> None:
+    for fd in descriptors:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def _ordered_map(pool: Executor, batches: Iterable[tuple[tuple, list[RawPage]]], window: int = 8):

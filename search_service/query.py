@@ -98,10 +98,19 @@ class ParsedQuery:
         parts += ["-" + str(c) for c in self.excluded]
         return " ".join(parts)
 
+    def without_phrases(self) -> "ParsedQuery":
+        """The same query with each unscoped phrase read as loose words (for a phrase no page has)."""
+        groups: list[list[Clause]] = []
+        for group in self.groups:
+            if len(group) == 1 and group[0].kind == "phrase" and group[0].field is None:
+                groups.extend([Clause("word", word)] for word in group[0].text.split())
+            else:
+                groups.append(list(group))
+        return ParsedQuery(groups, list(self.excluded), list(self.notes))
+
     @property
-    def phrase_only(self) -> bool:
-        """True when every positive clause is a phrase (snippets then mark whole phrases)."""
-        return bool(self.groups) and all(c.kind == "phrase" for g in self.groups for c in g)
+    def has_phrases(self) -> bool:
+        return any(c.kind == "phrase" and c.field is None for g in self.groups for c in g)
 
 
 def parse(q: str) -> ParsedQuery:

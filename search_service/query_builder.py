@@ -73,6 +73,10 @@ class Plan:
     tiers: list[wq.Query]
     notes: list[str] = field(default_factory=list)
     truncated: bool = False  # a prefix or fuzzy word stood for more than MAX_EXPANSIONS words
+    # What snippets and titles mark: the index words the query looks for, and its phrases
+    # as (words, slop) — a phrase query marks its phrases, not each of their words.
+    marks: frozenset[str] = frozenset()
+    phrases: list[tuple[list[str], int]] = field(default_factory=list)
 
     @property
     def broadest(self) -> wq.Query:
@@ -85,7 +89,8 @@ class _Builder:
         self.reader = reader
         self.notes: list[str] = []
         self.truncated = False
-        self.words: list[str] = []  # index words of prefixes, fuzzy words and OR groups, for marking
+        self.words: list[str] = []  # index words the positive clauses look for, for marking
+        self.phrases: list[tuple[list[str], int]] = []
 
     def clause(self, clause: Clause, for_marking: bool = True) -> wq.Query | None:
         """One clause as a Whoosh query over the fields its scope names."""
@@ -94,20 +99,24 @@ class _Builder:
         fields = SCOPE_FIELDS[clause.field]
         if clause.kind == "phrase":
             terms = analyse(clause.text)
+            if len(terms) > 1:
+                self.phrases.append((terms, clause.slop))
+            elif terms:
+                self.words.extend(terms)
             return wq.Or([_phrase_or_term(f, terms, clause.slop) for f in fields]) if terms else None
         if clause.kind == "word":
             terms = analyse(clause.text)
             if not terms:
                 return None
+            self.words.extend(terms)
             if clause.field is None:
-                self.words.extend(terms)
                 return wq.And([_word(t) for t in terms]) if len(terms) > 1 else _word(terms[0])
             return wq.Or([_phrase_or_term(f, terms) for f in fields])
         words = self.expand(clause, "title" if clause.field == "title" else RANK_FIELD if clause.field is None else clause.field)
         if not words:
             return None
+        self.words.extend(words)
         if clause.field is None:
-            self.words.extend(words)
             return wq.Or([_word(w) for w in words])
         return wq.Or([wq.Term(f, w) for f in fields for w in words])
 
@@ -155,20 +164,19 @@ def plan(parsed: ParsedQuery, reader) -> Plan:
     words = ranking_words(loose)
     per_word = [_word(t, counts[t]) for t in words] + units
     tiers = _tiers(per_word, required)
-    # Optional parts, which never change which documents match: the adjacency bonus, and
-    # each word on the text field at weight 0, which records the match so that snippets,
-    # drawn from the text, can mark it. (Weight 0 only inside Optional: Whoosh's score
-    # pruning divides by a clause's weight.)
-    bonus = [q for q in [proximity_query(RANK_FIELD, words)] if q is not None]
-    bonus += [wq.Term("text", t, boost=0.0) for t in dict.fromkeys(words + builder.words)]
-    if bonus:
-        extra = bonus[0] if len(bonus) == 1 else wq.Or(bonus)
-        tiers = [Optional(t, extra) for t in tiers]
+    # The adjacency bonus never changes which documents match, only their order.
+    bonus = proximity_query(RANK_FIELD, words)
+    if bonus is not None:
+        tiers = [Optional(t, bonus) for t in tiers]
+    marked_words, marked_phrases = len(builder.words), len(builder.phrases)
     excluded = [q for q in (builder.clause(c) for c in parsed.excluded) if q is not None]
+    del builder.words[marked_words:], builder.phrases[marked_phrases:]  # excluded words are not marked
     if excluded:
         out = excluded[0] if len(excluded) == 1 else wq.Or(excluded)
         tiers = [wq.AndNot(t, out) for t in tiers]
-    return Plan(tiers, builder.notes, builder.truncated)
+    # Marks: the words that carry meaning, unless the query has no others.
+    marked = set(words) | set(ranking_words(builder.words))
+    return Plan(tiers, builder.notes, builder.truncated, frozenset(marked), builder.phrases)
 
 
 def _tiers(per_word: list[wq.Query], required: list[wq.Query]) -> list[wq.Query]:

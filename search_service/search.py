@@ -18,7 +18,7 @@ from whoosh import highlight, sorting
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .indexer import RANK_FIELD, current_generation, open_index
+from .indexer import ANALYZER, RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
@@ -63,6 +63,7 @@ class _Page:
     total: int
     hits: list
     partial: bool
+    facets: dict
 
 
 class SearchIndex:
@@ -122,25 +123,28 @@ class SearchIndex:
 
     def _search(self, searcher, request: SearchRequest, started: float) -> SearchResults:
         parsed = parse(request.q)
-        query_plan = plan(parsed, searcher.reader())
         filters = Filters(request.site, request.author, request.date_from, request.date_to).query()
         deadline = started + self.time_budget
-        start = (request.page - 1) * request.per_page
-        if request.sort == "date":
-            page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
-        else:
-            page = _tiered_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline)
-        highlighter = _Highlighter(parsed, request.snippet_length)
+        query_plan, page = self._run_plan(searcher, parsed, request, filters, deadline)
+        notes = parsed.notes + query_plan.notes
+        if page.total == 0 and parsed.has_phrases and not page.partial:
+            # No page has the exact phrase: rather than nothing, the pages with its words.
+            relaxed = parsed.without_phrases()
+            relaxed_plan, relaxed_page = self._run_plan(searcher, relaxed, request, filters, deadline)
+            if relaxed_page.total:
+                parsed, query_plan, page = relaxed, relaxed_plan, relaxed_page
+                notes.append("no page has the exact phrase; these pages have its words")
+        highlighter = _Highlighter(query_plan, request.snippet_length)
         results = SearchResults(
             query=request.q,
             interpreted_as=parsed.interpreted_as,
-            notes=parsed.notes + query_plan.notes,
+            notes=notes,
             total=page.total,
             page=request.page,
             per_page=request.per_page,
             took_ms=0.0,
             hits=[_hit(h, highlighter) for h in page.hits],
-            facets=_facets(searcher, query_plan.broadest, filters),
+            facets=page.facets,
             partial=page.partial or query_plan.truncated,
         )
         if page.partial:
@@ -148,6 +152,16 @@ class SearchIndex:
         results.suggestion = _suggestion(searcher, request.q, parsed, query_plan, filters)
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
+
+    @staticmethod
+    def _run_plan(searcher, parsed: ParsedQuery, request: SearchRequest, filters, deadline: float):
+        query_plan = plan(parsed, searcher.reader())
+        start = (request.page - 1) * request.per_page
+        if request.sort == "date":
+            page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
+        else:
+            page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline)
+        return query_plan, page
 
     # ------------------------------------------------------------------ more like this
 
@@ -188,9 +202,12 @@ class SearchIndex:
 # ---------------------------------------------------------------------- running queries
 
 
+FACETS = {"site": sorting.FieldFacet("site"), "year": sorting.FieldFacet("year")}
+
+
 def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     """Results of a query, and whether the time budget cut it short."""
-    collector = searcher.collector(limit=limit, terms=True, **options)
+    collector = searcher.collector(limit=limit, **options)
     remaining = max(0.001, deadline - time.perf_counter())
     timed = TimeLimitCollector(collector, timelimit=remaining, use_alarm=False)
     try:
@@ -200,45 +217,45 @@ def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     return timed.results(), False
 
 
-def _tiered_page(searcher, tiers, filters, start: int, count: int, deadline: float) -> _Page:
-    """Total matches and the hits at [start, start+count) of the tiers laid end to end.
+def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: float) -> _Page:
+    """Hits at [start, start+count) of the tiers laid end to end, the total and the facets.
 
-    Tiers are nested (each matches a superset of the one before), so the documents a
-    tier adds are its own count minus the previous tier's.
+    Tiers are nested: the last matches every document any of them matches, so one pass over
+    it counts the total and the facets and ranks the documents the first tier lacks. That
+    pass only needs the first tier's top documents when the first tier has fewer than a
+    page's worth, and then it has them all.
     """
-    hits, previous, seen, partial = [], [], 0, False
-    for tier in tiers:
-        mask = wq.Or(previous) if previous else None
-        results, cut = _run(searcher, tier, start + count, deadline, filter=filters, mask=mask)
-        partial |= cut
-        lo, hi = max(0, start - seen), start + count - seen
-        if hi > 0:
-            hits.extend(results[lo:hi])
-        # Whoosh's count of a masked search ignores the mask, so count the tier unmasked.
-        seen = len(results) if mask is None or cut else _count(searcher, tier, filters)
-        previous.append(tier)
-        if cut:
-            break
-    return _Page(seen, hits, partial)
+    wanted = start + count
+    first, partial = (None, False) if len(tiers) == 1 else _run(searcher, tiers[0], wanted, deadline, filter=filters)
+    ahead = 0 if first is None else len(first)
+    hits = [] if first is None else list(first[start:wanted])
+    extra = min(ahead, wanted)  # first-tier documents that may stand among the broad ones
+    broad, cut = _run(searcher, tiers[-1], wanted + extra, deadline, filter=filters,
+                      groupedby=FACETS, maptype=sorting.Count)
+    if len(hits) < count:
+        seen = {h.docnum for h in first} if first is not None else set()
+        rest = [h for h in broad if h.docnum not in seen]
+        skip = max(0, start - ahead)
+        hits += rest[skip:skip + count - len(hits)]
+    return _Page(len(broad), hits, partial or cut, _facet_counts(broad))
 
 
 def _dated_page(searcher, query, filters, start: int, count: int, deadline: float) -> _Page:
     """Hits newest first (undated last)."""
     results, cut = _run(searcher, query, start + count, deadline, filter=filters,
-                        sortedby=sorting.FieldFacet("published", reverse=True))
-    return _Page(len(results), list(results[start:start + count]), cut)
+                        sortedby=sorting.FieldFacet("published", reverse=True),
+                        groupedby=FACETS, maptype=sorting.Count)
+    return _Page(len(results), list(results[start:start + count]), cut, _facet_counts(results))
 
 
 def _count(searcher, query, filters) -> int:
     return len(searcher.search(query, limit=1, filter=filters))
 
 
-def _facets(searcher, query, filters) -> dict[str, list[dict]]:
-    """Counts per site and per year over every document the query matches."""
-    facets = {"site": sorting.FieldFacet("site"), "year": sorting.FieldFacet("year")}
-    results = searcher.search(query, limit=1, filter=filters, groupedby=facets, maptype=sorting.Count)
+def _facet_counts(results) -> dict[str, list[dict]]:
+    """Counts per site and per year over every document the query matched."""
     out = {}
-    for name in facets:
+    for name in FACETS:
         counts = [(value, n) for value, n in results.groups(name).items() if value]
         counts.sort(key=lambda vn: (-vn[1], vn[0]) if name == "site" else (vn[0],), reverse=name == "year")
         out[name] = [{"value": v, "count": n} for v, n in counts[:MAX_FACET_VALUES]]
@@ -327,28 +344,43 @@ class MarkFormatter(highlight.HtmlFormatter):
 
 
 class _Highlighter:
-    """Snippets and highlighted titles for the hits of one query."""
+    """Snippets and highlighted titles for the hits of one query.
 
-    def __init__(self, parsed: ParsedQuery, snippet_length: int) -> None:
+    The marks come from the query plan (the words and phrases it looks for), not from
+    Whoosh's per-hit matched terms, whose recording would stop every search from ending
+    early on its top hits.
+    """
+
+    def __init__(self, query_plan: Plan, snippet_length: int) -> None:
         self.length = snippet_length
-        self.strict = any(c.kind == "phrase" for g in parsed.groups for c in g)
+        self.words = query_plan.marks
+        self.terms = [wq.Term("text", w) for w in sorted(query_plan.marks)]
+        self.phrases = [wq.Phrase("text", words, slop=1 + slop) for words, slop in query_plan.phrases]
         fragment_chars = max(60, snippet_length // 2)
-        self.snippets = highlight.Highlighter(
-            fragmenter=highlight.ContextFragmenter(maxchars=fragment_chars, surround=fragment_chars // 3),
-            formatter=MarkFormatter(budget=snippet_length),
-            order=highlight.FIRST,
-        )
-        self.titles = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=MarkFormatter())
+        self.fragmenter = highlight.ContextFragmenter(maxchars=fragment_chars, surround=fragment_chars // 3)
+        self.formatter = MarkFormatter(budget=snippet_length)
+        self.whole = highlight.WholeFragmenter()
+        self.title_formatter = MarkFormatter()
+        self.scorer = highlight.BasicFragmentScorer()
 
-    def snippet(self, hit, text: str) -> str:
-        marked = self.snippets.highlight_hit(hit, "text", text=text, top=MAX_FRAGMENTS, strict_phrase=self.strict)
+    def _marked(self, text: str, fragmenter, formatter, top: int) -> str:
+        tokens = ANALYZER(text, positions=True, chars=True, mode="index", removestops=False)
+        if self.phrases:  # a phrase query marks the phrase, not each stray occurrence of its words
+            tokens = highlight.set_matched_filter_phrases(tokens, text, self.terms, self.phrases)
+        else:
+            tokens = highlight.set_matched_filter(tokens, self.words)
+        fragments = highlight.top_fragments(fragmenter.fragment_tokens(text, tokens), top, self.scorer,
+                                            highlight.FIRST, minscore=1)
+        return formatter(text, fragments)
+
+    def snippet(self, text: str) -> str:
+        marked = self._marked(text, self.fragmenter, self.formatter, MAX_FRAGMENTS) if text else ""
         return " ".join(marked.split()) if marked else opening(text, self.length)
 
-    def title(self, hit, title: str) -> str:
+    def title(self, title: str) -> str:
         if not title:
             return ""
-        marked = self.titles.highlight_hit(hit, "title", text=title, top=1, strict_phrase=self.strict)
-        return marked or escape(title, quote=False)
+        return self._marked(title, self.whole, self.title_formatter, 1) or escape(title, quote=False)
 
 
 def opening(text: str, length: int = 200) -> str:
@@ -372,6 +404,6 @@ def _hit(hit, highlighter: _Highlighter | None) -> Hit:
         author=fields.get("author"),
         published=fields.get("published"),
         score=hit.score or 0.0,
-        snippet=highlighter.snippet(hit, text) if highlighter else opening(text),
-        title_highlighted=highlighter.title(hit, title) if highlighter else escape(title, quote=False),
+        snippet=highlighter.snippet(text) if highlighter else opening(text),
+        title_highlighted=highlighter.title(title) if highlighter else escape(title, quote=False),
     )
