@@ -97,7 +97,7 @@ def ingest(
     root = Path(index_root)
     files = corpus_files(corpus)
     summary = IngestSummary(files=len(files))
-    with writer_lock(root) as lock_fd, ExitStack() as stack:
+    with writer_lock(root), ExitStack() as stack:
         doc_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=".spool-"))
         base = None if full or not has_index(root) else current_generation(root)
         state = _load_state(root, base) if base else None
@@ -113,7 +113,7 @@ def ingest(
             page_spool.seek(0)
             pages = ((("cleaning", n, count), page) for n, page in enumerate(_unspool(page_spool), start=1))
         spooled = 0
-        pool = _cleaning_pool(workers or os.cpu_count() or 1, inherited=(lock_fd, doc_spool.fileno()))
+        pool = _cleaning_pool(workers or os.cpu_count() or 1)
         for doc in _cleaned(pages, pool, state.duplicates, summary, progress):
             state.repetition.count(doc)
             pickle.dump(doc, doc_spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -288,23 +288,12 @@ class _InlineExecutor(Executor):
         return future
 
 
-def _cleaning_pool(workers: int, inherited: tuple[int, ...] = ()) -> Executor:
-    """Processes that clean batches of pages; `inherited` are descriptors they must close."""
+def _cleaning_pool(workers: int) -> Executor:
+    """Processes that clean batches of pages (forked: forkserver and spawn would re-import
+    the caller's main module, which a script without a main guard cannot bear)."""
     if workers > 1:
-        # Forked (forkserver and spawn would re-import the caller's main module), and the
-        # writer lock's descriptor closed at once: otherwise the lock would outlive an
-        # ingest killed while its workers run.
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_close_descriptors, initargs=(inherited,))
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     return _InlineExecutor()
-
-
-def _close_descriptors(descriptors: tuple[int, ...]) -> None:
-    for fd in descriptors:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def _ordered_map(pool: Executor, batches: Iterable[tuple[tuple, list[RawPage]]], window: int = 8):
