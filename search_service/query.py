@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 MAX_QUERY_CHARS = 4000
-MAX_CLAUSES = 256
+MAX_CLAUSES = 512
 MAX_SLOP = 20
 MIN_PREFIX_CHARS = 2
 MIN_FUZZY_CHARS = 3

@@ -187,3 +187,26 @@ def test_titles_are_highlighted(server):
 
 def test_an_author_filter_of_symbols_matches_nothing(server):
     assert search(server, q="mexico", author="%$#")["total"] == 0
+
+
+def test_long_queries_are_answered_or_refused_with_the_limit(server):
+    words = [f"w{n}" for n in range(1000)]
+    refused = server.get("/api/search", params={"q": " ".join(words[:600])})
+    assert refused.status_code == 400 and "512" in refused.json()["error"]["message"]
+    answered = search(server, q="mexico " + " ".join(words[:400]))
+    assert answered["total"] == 5 and answered["partial"] is False
+
+
+def test_expensive_expansions_are_bounded_and_flagged(tmp_path):
+    from search_service.cleaning import document_id
+    from search_service.indexer import build_index
+    from search_service.models import Document, SearchRequest
+    from search_service.query_builder import MAX_EXPANSIONS
+    from search_service.search import SearchIndex
+
+    # 300 distinct words starting with "ab": "ab*" stands for more than the bound.
+    build_index([Document(id=document_id(str(n)), source=str(n), title=f"t{n}", text=f"ab{n:03d}x words here.")
+                 for n in range(300)], tmp_path)
+    results = SearchIndex(tmp_path).search(SearchRequest("ab*"))
+    assert results.partial is True and results.total == MAX_EXPANSIONS
+    assert any("most frequent were searched" in note for note in results.notes)

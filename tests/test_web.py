@@ -58,7 +58,7 @@ def test_pagination(server):
 @pytest.mark.parametrize("params,code", [
     ({"q": ""}, "empty_query"),
     ({}, "empty_query"),
-    ({"q": "word " * 300}, "too_many_terms"),
+    ({"q": "word " * 600}, "too_many_terms"),
     ({"q": "mexico", "per_page": "0"}, "invalid_parameter"),
     ({"q": "mexico", "per_page": "1000"}, "invalid_parameter"),
     ({"q": "mexico", "per_page": "abc"}, "invalid_parameter"),

@@ -153,7 +153,7 @@ SCHEMAS: dict[str, dict] = {
 SEARCH_PARAMETERS = [
     query("q", {"type": "string"}, "The query, in the query language of the README: words, "
           "\"exact phrases\", \"phrase\"~N, -exclusions, OR, title:/site:/author: scopes, prefix*, fuzzy~; "
-          "at most 4,000 characters and 256 words.", required=True),
+          "at most 4,000 characters and 512 words.", required=True),
     query("page", {"type": "integer", "minimum": 1, "default": 1},
           f"Result page, from 1; page × per_page at most {_DEFAULTS.max_page_depth}."),
     query("per_page", {"type": "integer", "minimum": 1, "maximum": _DEFAULTS.max_per_page,
