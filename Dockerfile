@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 search
 
-COPY pyproject.toml setup.cfg README.md wsgi.py ./
+COPY pyproject.toml setup.cfg README.md wsgi.py gunicorn.conf.py ./
 COPY search_service ./search_service
 RUN pip install --no-cache-dir .
 
@@ -22,4 +22,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 # The app's own JSON access log (SEARCH_ACCESS_LOG) leaves query text out; gunicorn's would not.
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "wsgi:app"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "wsgi:app"]

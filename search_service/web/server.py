@@ -17,6 +17,8 @@ from pathlib import Path
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from .gunicorn_settings import SETTINGS
+
 
 class _Gunicorn(BaseApplication):
     def __init__(self, app: Flask, options: dict) -> None:
@@ -31,7 +33,7 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def run_gunicorn(app: Flask, host: str = "127.0.0.1", port: int = 8000, workers: int = 2) -> None:
+def run_gunicorn(app: Flask, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> None:
     """Serve app with gunicorn's sync workers until interrupted."""
     app.debug = False
     config = app.config["SEARCH"]
@@ -42,13 +44,7 @@ def run_gunicorn(app: Flask, host: str = "127.0.0.1", port: int = 8000, workers:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
         app.config["SEARCH"] = replace(config, metrics_dir=Path(own_metrics_dir))
     try:
-        _Gunicorn(app, {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "reload": False,
-        }).run()
+        _Gunicorn(app, {**SETTINGS, "bind": f"{host}:{port}", "workers": workers or SETTINGS["workers"]}).run()
     finally:
         if own_metrics_dir:
             shutil.rmtree(own_metrics_dir, ignore_errors=True)
