@@ -7,7 +7,8 @@ Also here: documents like a given one, and completions of a prefix.
 """
 from __future__ import annotations
 
-import itertools
+import bisect
+import heapq
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ __all__ = ["SearchIndex", "QueryError", "parse"]
 TIME_BUDGET = 2.0  # seconds a search may take before it answers with what it has
 MAX_FRAGMENTS = 3
 MAX_FACET_VALUES = 20
-MAX_COMPLETION_SCAN = 500  # prefix candidates looked at for completions
+MIN_TITLE_PREFIX = 3  # characters typed before titles are offered as completions
 CACHE_SIZE = 2048  # answers kept per worker (a few MB)
 
 
@@ -75,6 +76,7 @@ class SearchIndex:
         self._generation: str | None = None
         self._searcher = None
         self._cache = _ResultCache(cache_size)
+        self._words: tuple[str, list[str], list[int]] | None = None  # (generation, words, uses)
 
     def searcher(self):
         """A searcher on the current generation (NoIndexError when there is none)."""
@@ -185,18 +187,35 @@ class SearchIndex:
         if not stem:
             return []
         searcher = self.searcher()
-        reader = searcher.reader()
-        spell_field = "spell_" + RANK_FIELD
-        field = spell_field if spell_field in searcher.schema else RANK_FIELD
-        candidates = list(itertools.islice(reader.expand_prefix(field, stem), MAX_COMPLETION_SCAN))
-        words = [w.decode("utf-8") if isinstance(w, bytes) else w for w in candidates]
-        by_use = sorted(words, key=lambda w: (-_frequency(reader, w), w))[:limit]
+        words, uses = self._vocabulary(searcher)
+        lo = bisect.bisect_left(words, stem)
+        hi = bisect.bisect_left(words, stem + "\uffff")
+        best = heapq.nlargest(limit, range(lo, hi), key=uses.__getitem__)
         prefix = (head + " ") if head else ""
-        out = [{"text": prefix + w, "kind": "word"} for w in by_use]
-        title_query = wq.And([wq.Prefix("title", stem)] + [wq.Term("title", t) for t in analyse(head)])
-        for hit in searcher.search(title_query, limit=max(1, limit // 2)):
-            out.append({"text": hit.get("title") or "", "kind": "title", "id": hit["id"]})
+        out = [{"text": prefix + words[i], "kind": "word"} for i in best]
+        if len(stem) >= MIN_TITLE_PREFIX and best:
+            # Titles with one of the completed words (and the words typed before it).
+            completed = wq.Or([wq.Term("title", t) for i in best for t in analyse(words[i])])
+            title_query = wq.And([completed] + [wq.Term("title", t) for t in analyse(head)])
+            for hit in searcher.search(title_query, limit=max(1, limit // 2)):
+                out.append({"text": hit.get("title") or "", "kind": "title", "id": hit["id"]})
         return out
+
+    def _vocabulary(self, searcher) -> tuple[list[str], list[int]]:
+        """The index's words (unstemmed, sorted) and how many documents use each, built once
+        per generation: completions then cost a binary search, not a walk of the lexicon."""
+        if self._words is None or self._words[0] != self._generation:
+            reader = searcher.reader()
+            field = "spell_" + RANK_FIELD
+            words, uses = [], []
+            if field in searcher.schema:
+                for term in reader.lexicon(field):
+                    word = term.decode("utf-8") if isinstance(term, bytes) else term
+                    if word.isalpha():
+                        words.append(word)
+                        uses.append(reader.doc_frequency(field, term))
+            self._words = (self._generation, words, uses)
+        return self._words[1], self._words[2]
 
 
 # ---------------------------------------------------------------------- running queries
@@ -260,11 +279,6 @@ def _facet_counts(results) -> dict[str, list[dict]]:
         counts.sort(key=lambda vn: (-vn[1], vn[0]) if name == "site" else (vn[0],), reverse=name == "year")
         out[name] = [{"value": v, "count": n} for v, n in counts[:MAX_FACET_VALUES]]
     return out
-
-
-def _frequency(reader, word: str) -> int:
-    stems = analyse(word)
-    return reader.doc_frequency(RANK_FIELD, stems[0]) if stems else 0
 
 
 # ---------------------------------------------------------------------- did you mean
