@@ -79,7 +79,7 @@ def _summary(stats: pstats.Stats, stages, total: float, top: int) -> dict:
 
 
 def profile_search(index_root: Path, mix: list[Query], out: Path, top: int = 12) -> dict:
-    index = SearchIndex(index_root)
+    index = SearchIndex(index_root, cache_size=0)
     fields = filter_fields()
     requests = [request_for(q, fields) for q in mix]
     for req in requests:  # warm

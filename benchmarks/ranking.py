@@ -93,7 +93,7 @@ def run_ours(name: str, docs: list[dict], queries, work: Path):
     summary = ingest(corpus, index_root)
     ingest_s = time.perf_counter() - started
 
-    index = SearchIndex(index_root)
+    index = SearchIndex(index_root, cache_size=0)
     run, refused, took = {}, [], []
     try:
         index.searcher()  # open once, outside the timing
