@@ -39,12 +39,13 @@ def free_port() -> int:
 
 
 class Server:
-    """A real gunicorn serving wsgi:app on 127.0.0.1 over a given index folder."""
+    """A real gunicorn serving wsgi:app on 127.0.0.1 over a given index folder, with extra
+    environment variables (settings) if given; a context manager that stops it."""
 
-    def __init__(self, index_dir: Path, workers: int = 2) -> None:
+    def __init__(self, index_dir: Path, workers: int = 2, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, SEARCH_INDEX=str(index_dir))
+        env = dict(os.environ, SEARCH_INDEX=str(index_dir), **env)
         # The server's output goes to a file, never to a pipe nobody reads (a full pipe
         # would block the workers); it is shown when the server fails to start.
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
@@ -78,6 +79,12 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def output(self) -> str:
         """What gunicorn and the app wrote to stdout and stderr so far."""

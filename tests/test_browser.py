@@ -227,17 +227,8 @@ def host_port():
 @pytest.fixture(scope="module")
 def cors_server(built_index, host_port):
     """gunicorn that lets the host site's origin call its API."""
-    old = os.environ.get("SEARCH_CORS_ORIGINS")
-    os.environ["SEARCH_CORS_ORIGINS"] = f"http://127.0.0.1:{host_port}"
-    try:
-        srv = Server(built_index, workers=1)
-    finally:
-        if old is None:
-            del os.environ["SEARCH_CORS_ORIGINS"]
-        else:
-            os.environ["SEARCH_CORS_ORIGINS"] = old
-    yield srv
-    srv.stop()
+    with Server(built_index, workers=1, SEARCH_CORS_ORIGINS=f"http://127.0.0.1:{host_port}") as srv:
+        yield srv
 
 
 @contextlib.contextmanager

@@ -28,23 +28,9 @@ from search_service.web.ratelimit import RateLimiter
 from .conftest import ROOT, Server, free_port
 
 
-@contextmanager
-def serving(index_dir: Path, workers: int = 1, **env: str):
-    """A gunicorn like conftest's `server`, with extra environment variables."""
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        srv = Server(index_dir, workers=workers)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def serving(index_dir: Path, workers: int = 1, **env: str) -> Server:
+    """A gunicorn like conftest's `server`, with settings from extra environment variables."""
+    return Server(index_dir, workers=workers, **env)
 
 
 @contextmanager

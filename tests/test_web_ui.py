@@ -39,17 +39,8 @@ def readme_block(name: str) -> str:
 
 
 def start_server(index_dir: Path, **env: str) -> Server:
-    """A gunicorn like conftest's, with extra environment variables."""
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return Server(index_dir, workers=1)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    """A gunicorn like conftest's, with settings from extra environment variables."""
+    return Server(index_dir, workers=1, **env)
 
 
 # Text output for curl.
