@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import sqlite3
@@ -33,17 +32,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH = Path(os.environ.get("RANKING_BENCH", "/work/shared/bench/ranking"))
+BENCH = Path(os.environ.get("RANKING_BENCH", REPO.parent / "shared" / "bench" / "ranking"))
 EVALUATE = BENCH / "evaluate.py"
 COLLECTIONS = ["cranfield", "cisi", "cacm", "scifact"]
 # The goal: ahead of the best peer measured elsewhere, by a margin.
 GOALS = {"cranfield": 0.39, "cisi": 0.40, "cacm": 0.51, "scifact": 0.70}
 DEPTH = 100
-README = REPO / "benchmarks" / "README.md"
-START, END = "<!-- ranking:start -->", "<!-- ranking:end -->"
 WORD = re.compile(r"\w+")
 
 sys.path.insert(0, str(REPO))  # the product, also when not installed
+
+from benchmarks.report import machine_line, write_section  # noqa: E402
 
 
 # ---------------------------------------------------------------- data
@@ -242,16 +241,6 @@ def evaluate(name: str, run_path: Path) -> dict:
 # ---------------------------------------------------------------- report
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def table(results: dict, engines: list[str], command: str) -> str:
     names = list(results)
     lines = [
@@ -303,28 +292,10 @@ def table(results: dict, engines: list[str], command: str) -> str:
         "and PyStemmer English stemming, `BM25()` defaults, title + text); tantivy (default "
         "tokenizer, title and text fields, default OR query parser).",
         "",
-        f"Machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}.  ",
+        machine_line() + "  ",
         f"Command: `{command}`",
     ]
     return "\n".join(lines)
-
-
-def write_readme(section: str) -> None:
-    block = f"{START}\n{section}\n{END}"
-    if README.exists():
-        text = README.read_text(encoding="utf-8")
-        if START in text and END in text:
-            head, rest = text.split(START, 1)
-            _, tail = rest.split(END, 1)
-            text = head + block + tail
-        else:
-            text = text.rstrip("\n") + "\n\n" + block + "\n"
-    else:
-        text = ("# Benchmarks\n\nMeasurements of the search service against shared benchmark data in "
-                "/work/shared/bench (read at run time, never copied here). Generated files go to "
-                "benchmarks/out/ (git-ignored).\n\n" + block + "\n")
-    README.write_text(text, encoding="utf-8")
 
 
 def main(argv=None) -> int:
@@ -364,7 +335,7 @@ def main(argv=None) -> int:
     print()
     print(section)
     if not args.no_readme:
-        write_readme(section)
+        write_section("ranking", section)
     return 0
 
 
