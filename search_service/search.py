@@ -246,11 +246,15 @@ def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
     """
     wanted = start + count
     first, partial = (None, False) if len(tiers) == 1 else _run(searcher, tiers[0], wanted, deadline, filter=filters)
-    ahead = 0 if first is None else len(first)
+    # The first tier's documents before this page: all of them when it has fewer than
+    # `wanted` (then it was read to the end), else enough to fill the page (its exact size
+    # is never needed, and counting it would mean a second walk over its matches).
+    ahead = 0 if first is None else first.scored_length()
     hits = [] if first is None else list(first[start:wanted])
-    extra = min(ahead, wanted)  # first-tier documents that may stand among the broad ones
-    broad, cut = _run(searcher, tiers[-1], wanted + extra, deadline, filter=filters,
-                      groupedby=FACETS, maptype=sorting.Count)
+    # The broad pass visits every match anyway (for the total and the facets), so it may
+    # as well count them as it goes rather than prune and walk them again for the count.
+    broad, cut = _run(searcher, tiers[-1], wanted + ahead, deadline, filter=filters,
+                      groupedby=FACETS, maptype=sorting.Count, optimize=False)
     if len(hits) < count:
         seen = {h.docnum for h in first} if first is not None else set()
         rest = [h for h in broad if h.docnum not in seen]
@@ -263,7 +267,7 @@ def _dated_page(searcher, query, filters, start: int, count: int, deadline: floa
     """Hits newest first (undated last)."""
     results, cut = _run(searcher, query, start + count, deadline, filter=filters,
                         sortedby=sorting.FieldFacet("published", reverse=True),
-                        groupedby=FACETS, maptype=sorting.Count)
+                        groupedby=FACETS, maptype=sorting.Count, optimize=False)
     return _Page(len(results), list(results[start:start + count]), cut, _facet_counts(results))
 
 
