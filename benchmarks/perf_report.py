@@ -49,7 +49,8 @@ def goals(results: dict) -> list[str]:
                 rows.append(f"| HTTP ≥ {goal} req/s, {'Zipf log' if load == 'zipf' else 'distinct queries'}, "
                             f"no errors | {label} | {_f(w['rps'], 0)} req/s, {errors} errors | "
                             f"Flask hello {_f(hello, 0)} req/s | {_ok(w['rps'] >= goal and errors == 0)} |")
-        mem = r.get("memory", {}).get("ours") or h.get("ours") or {}
+        # The worker's memory after the HTTP loads of this run; a memory-only run otherwise.
+        mem = h.get("ours") or r.get("memory", {}).get("ours") or {}
         rss = mem.get("worker_rss_mb") or []
         if rss:
             anon = [m.get("anon") for m in mem.get("worker_memory_mb") or [] if m.get("anon") is not None]
@@ -123,7 +124,7 @@ def memory_table(results: dict) -> list[str]:
             "|---|---|---:|---|---|---|---|---:|"]
     for r in _sizes(results):
         for app, name in (("ours", "**ours**"), ("hello", 'Flask "hello"')):
-            h = r.get("memory", {}).get(app) or r.get("http", {}).get(app)
+            h = r.get("http", {}).get(app) or r.get("memory", {}).get(app)
             if not (h and h.get("worker_rss_mb")):
                 continue
             mem = h.get("worker_memory_mb") or []
