@@ -2,7 +2,6 @@
 keeps it) and FTS5's, query by query in turn so that both see the same machine load."""
 from __future__ import annotations
 
-import dataclasses
 import statistics
 import time
 from pathlib import Path
@@ -13,43 +12,11 @@ from search_service.search import SearchIndex
 from .fts5 import Fts5Index
 from .queries import Query
 
-# SearchRequest field names a filter may have (the product is gaining them; first found wins)
-_SITE = ("site", "sites")
-_FROM = ("date_from", "from_date", "published_from", "start", "since", "after")
-_TO = ("date_to", "to_date", "published_to", "end", "until", "before")
-
-
-def filter_fields() -> dict[str, str]:
-    """{'site'|'from'|'to': SearchRequest field} for the filters SearchRequest has now."""
-    names = {f.name for f in dataclasses.fields(SearchRequest)}
-    found = {}
-    for key, candidates in (("site", _SITE), ("from", _FROM), ("to", _TO)):
-        for name in candidates:
-            if name in names:
-                found[key] = name
-                break
-    return found
-
-
-def request_for(query: Query, fields: dict[str, str]) -> SearchRequest:
-    """Our request for a query; filters only where SearchRequest has them."""
-    kwargs = {}
+def request_for(query: Query) -> SearchRequest:
+    """Our request for a query of the mix (filters for the filter kind)."""
     if query.kind == "filter":
-        for key, value in (("site", query.site), ("from", query.date_from), ("to", query.date_to)):
-            if key in fields and value:
-                field = next(f for f in dataclasses.fields(SearchRequest) if f.name == fields[key])
-                kwargs[fields[key]] = _coerce(field, value, key)
-    return SearchRequest(q=query.q, page=1, per_page=10, **kwargs)
-
-
-def _coerce(field, value: str, key: str):
-    kind = str(field.type)
-    if "tuple" in kind or "list" in kind or "frozenset" in kind:
-        return (value,)
-    if "date" in kind and "str" not in kind:
-        import datetime as dt
-        return dt.date.fromisoformat(value)
-    return value
+        return SearchRequest(q=query.q, site=query.site, date_from=query.date_from, date_to=query.date_to)
+    return SearchRequest(q=query.q)
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:
@@ -63,9 +30,7 @@ def measure(index_root: Path, fts_path: Path, mix: list[Query], rounds: int = 1)
     """Warm both engines with one pass of the mix, then time `rounds` passes, query by query."""
     # No answer cache: every query is measured as if it were new (HTTP loads measure the cache).
     ours, fts = SearchIndex(index_root, cache_size=0), Fts5Index(fts_path)
-    fields = filter_fields()
-    emulated = not {"site", "from", "to"} <= set(fields)
-    requests = [request_for(q, fields) for q in mix]
+    requests = [request_for(q) for q in mix]
     totals: dict[str, list[int]] = {"ours": [], "fts5": []}
     for q, req in zip(mix, requests):  # warm-up: caches of both, file pages in memory
         totals["ours"].append(ours.search(req).total)
@@ -82,8 +47,7 @@ def measure(index_root: Path, fts_path: Path, mix: list[Query], rounds: int = 1)
             times["fts5"].setdefault(q.kind, []).append((t2 - t1) * 1000)
     ours.close()
     fts.close()
-    result = {"queries": len(mix), "rounds": rounds, "filter_emulated": emulated,
-              "filter_fields": fields, "engines": {}}
+    result = {"queries": len(mix), "rounds": rounds, "engines": {}}
     for engine, by_kind in times.items():
         every = [t for ts in by_kind.values() for t in ts]
         result["engines"][engine] = {"all": percentiles(every),

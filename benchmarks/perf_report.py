@@ -238,11 +238,6 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
         *query_table(results),
         "",
     ]
-    emulated = [size_label(r["n"]) for r in _sizes(results) if r.get("query", {}).get("filter_emulated")]
-    if emulated:
-        lines += [f"The filter queries ({', '.join(emulated)}) were **emulated**: `SearchRequest` had no "
-                  "site/date filter fields when this ran, so ours ran them as plain two-word queries "
-                  "while FTS5 applied `site = ? AND published BETWEEN ? AND ?`.", ""]
     lines += ["FTS5 returns the top 10 only; ours also counts all matches (`total`), as the API needs it.", "",
               "### HTTP: gunicorn on 127.0.0.1, wrk -t2 -c8 " +
               ", ".join(sorted({f"{w['seconds']} s" for r in _sizes(results)

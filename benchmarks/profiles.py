@@ -11,7 +11,7 @@ from pathlib import Path
 from search_service.ingest import ingest
 from search_service.search import SearchIndex
 
-from .latency import filter_fields, request_for
+from .latency import request_for
 from .queries import Query
 
 # (stage label, (file suffix, function name)) — cumulative time under the function
@@ -81,8 +81,7 @@ def _summary(stats: pstats.Stats, stages, total: float, top: int) -> dict:
 
 def profile_search(index_root: Path, mix: list[Query], out: Path, top: int = 12) -> dict:
     index = SearchIndex(index_root, cache_size=0)
-    fields = filter_fields()
-    requests = [request_for(q, fields) for q in mix]
+    requests = [request_for(q) for q in mix]
     for req in requests:  # warm
         index.search(req)
     profiler = cProfile.Profile()
