@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from .indexer import IndexBusyError, NoIndexError, has_index, index_stats
 from .ingest import IngestSummary, ingest
 from .models import SearchRequest
 from .search import QueryError, SearchIndex
+from .web.formats import render_results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,16 +157,10 @@ def cmd_search(args) -> int:
     if args.json:
         print(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         return 0
-    print(f"{results.total} results for {results.query!r} ({results.took_ms:.0f} ms)\n")
-    for rank, hit in enumerate(results.hits, start=(results.page - 1) * results.per_page + 1):
-        meta = " · ".join(x for x in (hit.site, hit.author, hit.published) if x)
-        print(f"{rank}. {hit.title}\n   {hit.url or hit.source}" + (f"\n   {meta}" if meta else ""))
-        print(f"   {_plain_snippet(hit.snippet)}\n")
+    # The same text /api/search?format=text gives curl (control characters in scraped text
+    # are never passed to the terminal).
+    print(render_results(results.as_dict()))
     return 0
-
-
-def _plain_snippet(snippet: str) -> str:
-    return html.unescape(snippet.replace("<mark>", "[").replace("</mark>", "]"))
 
 
 def cmd_stats(args) -> int:

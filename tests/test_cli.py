@@ -22,7 +22,7 @@ def test_ingest_prints_a_summary(tmp_path, corpus_dir):
 def test_search_as_text_and_json(built_index):
     text = run("search", '"special forces"', "--index", str(built_index))
     assert text.returncode == 0
-    assert text.stdout.startswith("1 results")
+    assert text.stdout.startswith("1 result for")
     assert "[Special] [Forces]" in text.stdout
     data = json.loads(run("search", "lopez obrador", "--index", str(built_index), "--json").stdout)
     assert data["total"] == 5
