@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -27,6 +28,8 @@ from .ranking import BM25
 
 __all__ = ["SearchIndex", "QueryError", "parse"]
 
+# Ids are 16 hex digits (cleaning.document_id); anything else names no document.
+DOCUMENT_ID = re.compile(r"[0-9a-f]{16}")
 TIME_BUDGET = 2.0  # seconds a search may take before it answers with what it has
 MAX_FRAGMENTS = 3
 MAX_FACET_VALUES = 20
@@ -102,8 +105,8 @@ class SearchIndex:
         return self.searcher().doc_count()
 
     def document(self, doc_id: str) -> dict | None:
-        """The stored fields of one document, or None."""
-        return self.searcher().document(id=doc_id)
+        """The stored fields of one document, or None (also for an id of the wrong shape)."""
+        return self.searcher().document(id=doc_id) if DOCUMENT_ID.fullmatch(doc_id) else None
 
     # ------------------------------------------------------------------ search
 
@@ -170,7 +173,7 @@ class SearchIndex:
     def similar(self, doc_id: str, count: int = 10) -> list[Hit] | None:
         """Documents about the same things as doc_id, best first; None for an unknown id."""
         searcher = self.searcher()
-        docnum = searcher.document_number(id=doc_id)
+        docnum = searcher.document_number(id=doc_id) if DOCUMENT_ID.fullmatch(doc_id) else None
         if docnum is None:
             return None
         fields = searcher.stored_fields(docnum)

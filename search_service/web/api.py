@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import re
 
 from flask import Blueprint, current_app, g, jsonify, request
 
@@ -13,9 +12,6 @@ from .formats import render_results, text_format, text_response
 from .params import int_param, search_request, text_param
 
 api = Blueprint("api", __name__)
-
-_DOCUMENT_ID = re.compile(r"[0-9a-f]{16}")
-
 
 def search_index():
     return current_app.extensions["search_index"]
@@ -46,7 +42,7 @@ def suggest():
 @api.get("/api/documents/<doc_id>")
 def document(doc_id: str):
     """One document with its full clean text."""
-    fields = search_index().document(doc_id) if _DOCUMENT_ID.fullmatch(doc_id) else None
+    fields = search_index().document(doc_id)
     if fields is None:
         raise ApiError(404, "not_found", "no document has this id")
     keys = ("id", "title", "url", "source", "site", "author", "published", "lang", "text")
@@ -57,7 +53,7 @@ def document(doc_id: str):
 def similar(doc_id: str):
     """Documents about the same things as this one, best first."""
     count = int_param(request.args, "per_page", 10, 1, 50)
-    hits = search_index().similar(doc_id, count) if _DOCUMENT_ID.fullmatch(doc_id) else None
+    hits = search_index().similar(doc_id, count)
     if hits is None:
         raise ApiError(404, "not_found", "no document has this id")
     return jsonify(id=doc_id, results=[h.as_dict() for h in hits])
