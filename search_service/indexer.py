@@ -3,7 +3,7 @@
 Layout of an index folder::
 
     index/CURRENT             name of the generation being served (replaced atomically)
-    index/gen-<time>-<pid>/   one complete Whoosh index per ingest
+    index/gen-<time>-<pid>/   one complete Whoosh index per ingest, with its vocabulary file
     index/.lock               held by the one ingest allowed at a time
 
 Readers resolve CURRENT once and keep that generation open until CURRENT changes, so a
@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 from .models import Document
+from .vocabulary import read_counts, write_vocabulary
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -40,6 +43,7 @@ TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # leaves "running" as "runn"); keep stopwords so that
 # phrases like "the who" and "US border" stay exact.
 ANALYZER = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(lang="en")
+_TOKEN = re.compile(TOKEN_PATTERN)  # ANALYZER's tokenizer, for vocabulary_words
 
 # Ranking fields. Words are scored on `content` (title and text as one field, so BM25 sees
 # one document length and one term frequency) plus the title at TITLE_WEIGHT of that; see
@@ -58,9 +62,10 @@ SCHEMA = Schema(
     year=ID(sortable=True),  # of published, for the facet
     lang=ID(stored=True),
     text=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
-    # title + text, for ranking; its unstemmed words (spell_content) feed "did you mean"
-    # and completions.
-    content=TEXT(analyzer=ANALYZER, phrase=True, spelling=True),
+    # title + text, for ranking. No `spelling=True`: that indexed every word again, unstemmed
+    # and with postings, doubling the index and its build time, for "did you mean" and
+    # completions, which read the generation's vocabulary file instead (vocabulary.py).
+    content=TEXT(analyzer=ANALYZER, phrase=True),
 )
 
 # Fields searched by a query's words and phrases.
@@ -139,7 +144,8 @@ def write_generation(
     With `base`, the new generation starts as a copy of that generation, less the
     documents of `delete_sources`, and the documents are added to it (an incremental
     update); the base itself is never written to. `before_switch` may add files to the
-    finished generation before it is switched in.
+    finished generation before it is switched in. The generation's vocabulary (vocabulary.py)
+    is written before it is switched in, counted from the base's and the documents' words.
     """
     root = Path(root)
     started = time.monotonic()
@@ -150,13 +156,17 @@ def write_generation(
         if base:
             shutil.copytree(root / base, folder)
             ix = whoosh_index.open_dir(str(folder))
+            delete_sources = list(delete_sources)
+            words = _kept_words(ix, folder, delete_sources)
         else:
             folder.mkdir()
             ix = whoosh_index.create_in(str(folder), SCHEMA)
+            words = Counter()
         # One writer process. Whoosh's multi-process writer (procs=2, multisegment) built 1.4×
         # faster here, but a full disk then fails in its child processes, which print their
         # tracebacks and leave the parent a misleading FileNotFoundError.
-        count = _write_documents(ix, documents, delete_sources, on_document)
+        count = _write_documents(ix, documents, delete_sources, on_document, words)
+        write_vocabulary(folder, words)
         total = ix.doc_count()
         if before_switch:
             before_switch(folder)
@@ -168,13 +178,16 @@ def write_generation(
     return BuildReport(generation, count, total, time.monotonic() - started)
 
 
-def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable[str], on_document) -> int:
+def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable[str], on_document,
+                     words: Counter[str]) -> int:
+    """Delete the sources' documents, add the documents, and count their words into `words`."""
     writer = ix.writer(limitmb=256)
     count = 0
     try:
         for source in delete_sources:
             writer.delete_by_term("source", source)
         for doc in documents:
+            content = _content(doc.title, doc.text)
             writer.add_document(
                 id=doc.id,
                 source=doc.source,
@@ -186,8 +199,9 @@ def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable
                 year=doc.published[:4] if doc.published else None,
                 lang=doc.lang,
                 text=doc.text,
-                content=f"{doc.title or ''}\n{doc.text or ''}",
+                content=content,
             )
+            words.update(vocabulary_words(content))
             count += 1
             if on_document:
                 on_document(doc)
@@ -196,6 +210,39 @@ def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable
         raise
     writer.commit()
     return count
+
+
+def _content(title: str | None, text: str | None) -> str:
+    """The ranking field's text: title and text as one."""
+    return f"{title or ''}\n{text or ''}"
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """The distinct words of text as the vocabulary holds them: alphabetic, and spelled as
+    ANALYZER spells them without stemming (what query_builder.fold makes of a typed word)."""
+    # Folding each distinct token once, without Whoosh's per-token machinery, keeps this
+    # to a small part of the indexing time.
+    folded = {token.lower().translate(accent_map) for token in set(_TOKEN.findall(text))}
+    return {word for word in folded if word.isalpha()}
+
+
+def _kept_words(ix, folder: Path, delete_sources: list[str]) -> Counter[str]:
+    """The base generation's word counts (copied into folder), less those of the documents
+    of delete_sources, which the new generation drops."""
+    with ix.searcher() as searcher:
+        words = read_counts(folder)
+        if words is None:  # a base from before vocabulary files: count its documents
+            words = Counter()
+            for fields in searcher.all_stored_fields():
+                words.update(_stored_words(fields))
+        for source in delete_sources:
+            for docnum in searcher.document_numbers(source=source):
+                words.subtract(_stored_words(searcher.stored_fields(docnum)))
+    return words
+
+
+def _stored_words(fields: dict) -> set[str]:
+    return vocabulary_words(_content(fields.get("title"), fields.get("text")))
 
 
 def _remove_abandoned_generations(root: Path) -> None:

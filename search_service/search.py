@@ -7,12 +7,12 @@ Also here: documents like a given one, and completions of a prefix.
 """
 from __future__ import annotations
 
-import bisect
-import heapq
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
 from .ranking import BM25
+from .vocabulary import Vocabulary
 
 __all__ = ["SearchIndex", "QueryError", "parse"]
 
@@ -79,7 +80,7 @@ class SearchIndex:
         self._generation: str | None = None
         self._searcher = None
         self._cache = _ResultCache(cache_size)
-        self._words: tuple[str, list[str], list[int]] | None = None  # (generation, words, uses)
+        self._vocab: tuple[str, Vocabulary] | None = None  # (generation, its vocabulary)
 
     def searcher(self):
         """A searcher on the current generation (NoIndexError when there is none)."""
@@ -154,7 +155,9 @@ class SearchIndex:
         )
         if page.partial:
             results.notes.append(f"the search took longer than {self.time_budget:g} s; these are the results found by then")
-        results.suggestion = _suggestion(searcher, request.q, parsed, query_plan, filters)
+        # The vocabulary is loaded only when a word of the query is unknown.
+        vocabulary = partial(self._vocabulary, searcher)
+        results.suggestion = _suggestion(searcher, vocabulary, request.q, parsed, query_plan, filters)
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 
@@ -190,35 +193,39 @@ class SearchIndex:
         if not stem:
             return []
         searcher = self.searcher()
-        words, uses = self._vocabulary(searcher)
-        lo = bisect.bisect_left(words, stem)
-        hi = bisect.bisect_left(words, stem + "\uffff")
-        best = heapq.nlargest(limit, range(lo, hi), key=uses.__getitem__)
+        best = self._vocabulary(searcher).completions(stem, limit)
         prefix = (head + " ") if head else ""
-        out = [{"text": prefix + words[i], "kind": "word"} for i in best]
+        out = [{"text": prefix + word, "kind": "word"} for word in best]
         if len(stem) >= MIN_TITLE_PREFIX and best:
             # Titles with one of the completed words (and the words typed before it).
-            completed = wq.Or([wq.Term("title", t) for i in best for t in analyse(words[i])])
+            completed = wq.Or([wq.Term("title", t) for word in best for t in analyse(word)])
             title_query = wq.And([completed] + [wq.Term("title", t) for t in analyse(head)])
             for hit in searcher.search(title_query, limit=max(1, limit // 2)):
                 out.append({"text": hit.get("title") or "", "kind": "title", "id": hit["id"]})
         return out
 
-    def _vocabulary(self, searcher) -> tuple[list[str], list[int]]:
-        """The index's words (unstemmed, sorted) and how many documents use each, built once
-        per generation: completions then cost a binary search, not a walk of the lexicon."""
-        if self._words is None or self._words[0] != self._generation:
-            reader = searcher.reader()
-            field = "spell_" + RANK_FIELD
-            words, uses = [], []
-            if field in searcher.schema:
-                for term in reader.lexicon(field):
-                    word = term.decode("utf-8") if isinstance(term, bytes) else term
-                    if word.isalpha():
-                        words.append(word)
-                        uses.append(reader.doc_frequency(field, term))
-            self._words = (self._generation, words, uses)
-        return self._words[1], self._words[2]
+    def _vocabulary(self, searcher) -> Vocabulary:
+        """The generation's words and how many documents use each, loaded once per
+        generation: completions then cost a binary search, not a walk of the lexicon."""
+        if self._vocab is None or self._vocab[0] != self._generation:
+            vocabulary = Vocabulary.load(self.root / self._generation) or _lexicon_vocabulary(searcher)
+            self._vocab = (self._generation, vocabulary)
+        return self._vocab[1]
+
+
+def _lexicon_vocabulary(searcher) -> Vocabulary:
+    """The vocabulary of a generation written before vocabulary files: the words of its
+    spelling field, if it has one (else none)."""
+    reader = searcher.reader()
+    field = "spell_" + RANK_FIELD
+    words, uses = [], []
+    if field in searcher.schema:
+        for term in reader.lexicon(field):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            if word.isalpha():
+                words.append(word)
+                uses.append(reader.doc_frequency(field, term))
+    return Vocabulary(words, uses)
 
 
 # ---------------------------------------------------------------------- running queries
@@ -291,27 +298,21 @@ def _facet_counts(results) -> dict[str, list[dict]]:
 # ---------------------------------------------------------------------- did you mean
 
 
-def _suggestion(searcher, q: str, parsed: ParsedQuery, query_plan: Plan, filters) -> str | None:
+def _suggestion(searcher, vocabulary: Callable[[], Vocabulary], q: str, parsed: ParsedQuery,
+                query_plan: Plan, filters) -> str | None:
     """q with its unknown words spelled as the index spells them, when that finds more.
 
     "More" is counted in the first tier: documents with every word of the query.
     """
-    spell_field = "spell_" + RANK_FIELD
-    if spell_field not in searcher.schema:
-        return None
     reader = searcher.reader()
-    corrector = None
     corrected = q
     for clause in (c for g in parsed.groups for c in g if c.kind == "word" and c.field is None):
         stems = analyse(clause.text)
         if len(stems) != 1 or reader.doc_frequency(RANK_FIELD, stems[0]):
             continue
-        corrector = corrector or searcher.corrector(RANK_FIELD)
-        typed = fold(clause.text)
-        options = corrector.suggest(typed, limit=10, maxdist=2, prefix=1)
-        if options:
-            # The corrector ranks by frequency; the closest spelling reads as what was meant.
-            best = min(options, key=lambda word: _edit_distance(typed, word))
+        # The closest spelling reads as what was meant; of equally close ones, the most used.
+        best = vocabulary().correction(fold(clause.text), maxdist=2, prefix=1)
+        if best:
             corrected = _replace_word(corrected, clause.text, best)
     if corrected == q:
         return None
@@ -320,17 +321,6 @@ def _suggestion(searcher, q: str, parsed: ParsedQuery, query_plan: Plan, filters
     except QueryError:
         return None
     return corrected if _count(searcher, better, filters) > _count(searcher, query_plan.tiers[0], filters) else None
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (words are short: the plain dynamic programme will do)."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:

@@ -5,11 +5,13 @@ import pytest
 
 from search_service.cleaning import document_id
 from search_service.indexer import (
-    IndexBusyError, build_index, current_generation, has_index, index_stats, writer_lock,
+    ANALYZER, SCHEMA, IndexBusyError, build_index, current_generation, has_index, index_stats,
+    vocabulary_words, write_generation, writer_lock,
 )
 from search_service.ingest import ingest
 from search_service.models import Document, SearchRequest
 from search_service.search import SearchIndex, analyse
+from search_service.vocabulary import VOCABULARY_FILE, read_counts
 
 
 def doc(n: int, text: str, title: str = "") -> Document:
@@ -88,3 +90,44 @@ def test_ingest_reports_pages_skips_and_documents(tmp_path, corpus_dir):
     assert summary.pages_read == 6
     assert summary.documents == 5
     assert dict(summary.skipped_by_reason()) == {"empty": 1, "undecodable": 1, "no main text found": 1}
+
+
+# ------------------------------------------------------------------ the vocabulary file
+
+
+def served_words(root):
+    return read_counts(root / current_generation(root))
+
+
+def test_vocabulary_words_are_the_analyzers_unstemmed_words():
+    text = "López's U.S. troops RUNNING through the Straße, naïve x86 2024 ÉCOLE forces force"
+    expected = {t.text for t in ANALYZER(text, no_morph=True) if t.text.isalpha()}
+    assert vocabulary_words(text) == expected
+    assert {"lopez", "running", "naive", "ecole", "forces", "force"} <= expected
+    assert not {"x86", "2024", "u.s"} & expected
+
+
+def test_build_writes_document_counts_instead_of_a_spelling_field(tmp_path):
+    build_index([doc(1, "Red fox, red fox.", "Foxes"), doc(2, "A red barn.", "Barn")], tmp_path)
+    assert "spell_content" not in SCHEMA.names()
+    # A document counts once per word, however often it uses it, in title and text.
+    assert served_words(tmp_path) == {"foxes": 1, "red": 2, "fox": 1, "barn": 1, "a": 1}
+
+
+def test_incremental_build_counts_from_its_base_less_what_it_drops(tmp_path):
+    build_index([doc(1, "alpha beta"), doc(2, "beta gamma"), doc(3, "gamma delta")], tmp_path)
+    base = current_generation(tmp_path)
+    (tmp_path / base / VOCABULARY_FILE).unlink()  # a base from before vocabulary files is counted
+    with writer_lock(tmp_path):
+        write_generation([doc(2, "beta epsilon")], tmp_path, base=base, delete_sources=["d2.txt", "d3.txt"])
+    assert served_words(tmp_path) == {"doc": 2, "alpha": 1, "beta": 2, "epsilon": 1}
+    assert read_counts(tmp_path / base) is None  # the base is never written to
+
+
+def test_the_vocabulary_is_in_the_generation_before_it_is_switched_in(tmp_path):
+    present = []
+    with writer_lock(tmp_path):
+        write_generation([doc(1, "words")], tmp_path,
+                         before_switch=lambda folder: present.append((folder / VOCABULARY_FILE).is_file()))
+    assert present == [True]
+    assert not [p for p in (tmp_path / current_generation(tmp_path)).iterdir() if p.name.endswith(".tmp")]

@@ -10,9 +10,11 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from search_service.indexer import current_generation
 from search_service.ingest import ingest
 from search_service.models import SearchRequest
 from search_service.search import SearchIndex
+from search_service.vocabulary import read_counts
 
 FIELDS = ("title", "author", "published", "site", "text")
 
@@ -21,6 +23,11 @@ def documents(index_dir: Path) -> dict[str, dict]:
     """Every stored document of an index, keyed by title."""
     searcher = SearchIndex(index_dir).searcher()
     return {d["title"]: {k: d.get(k) for k in FIELDS + ("url", "source")} for d in searcher.documents()}
+
+
+def served_words(index_dir: Path) -> dict[str, int]:
+    """The vocabulary file of the served generation: word → documents using it."""
+    return read_counts(index_dir / current_generation(index_dir))
 
 
 def seed_url(path: Path) -> str:
@@ -202,11 +209,38 @@ def test_second_ingest_updates_only_what_changed(tmp_path, corpus_dir):
     third = ingest(corpus, tmp_path / "index")
     assert (third.added, third.changed, third.removed, third.unchanged, third.documents) == (0, 0, 0, 5, 0)
     assert documents(tmp_path / "index") == documents_of_full_rebuild(corpus, tmp_path / "full")
+    assert served_words(tmp_path / "index") == served_words(tmp_path / "full")
 
 
 def documents_of_full_rebuild(corpus: Path, index_dir: Path) -> dict[str, dict]:
     ingest(corpus, index_dir, full=True)
     return {title: doc for title, doc in documents(index_dir).items()}
+
+
+def test_incremental_ingest_keeps_the_vocabulary_counts(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pages = {
+        "a.md": "# Harbour news\n\nThe harbour authority approved the dredging plan on Tuesday.\n",
+        "b.md": "# Zeppelin fleet\n\nThe zeppelin fleet returned to the harbour after a long voyage.\n",
+        "c.md": "# Orchard report\n\nApple growers expect a record orchard harvest this autumn.\n",
+    }
+    for name, text in pages.items():
+        (corpus / name).write_text(text)
+    ingest(corpus, tmp_path / "index")
+    words = served_words(tmp_path / "index")
+    assert (words["harbour"], words["zeppelin"], words["orchard"], words["the"]) == (2, 1, 1, 2)
+
+    (corpus / "c.md").unlink()
+    (corpus / "b.md").write_text(pages["b.md"].replace("Zeppelin", "Airship").replace("zeppelin", "airship"))
+    (corpus / "d.md").write_text("# Harbour dues\n\nThe harbour board raised the mooring dues for the winter.\n")
+    summary = ingest(corpus, tmp_path / "index")
+    assert summary.incremental and (summary.added, summary.changed, summary.removed) == (1, 1, 1)
+    words = served_words(tmp_path / "index")
+    assert (words["harbour"], words["airship"], words["the"], words["dues"]) == (3, 1, 3, 1)
+    assert not {"zeppelin", "orchard", "apple"} & set(words)
+    ingest(corpus, tmp_path / "full", full=True)
+    assert words == served_words(tmp_path / "full")
 
 
 def test_a_page_changed_back_is_not_a_duplicate_of_its_old_self(tmp_path, corpus_dir):

@@ -1,13 +1,18 @@
 """Searching: how user text becomes a query, ranking tiers, paging and snippets."""
 from __future__ import annotations
 
+import random
+
 import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import TEXT, Schema
 
 from search_service.cleaning import document_id
-from search_service.indexer import build_index
+from search_service.indexer import ANALYZER, CURRENT, SCHEMA, build_index, current_generation
 from search_service.models import Document, SearchRequest
 from search_service.query import QueryError, parse
 from search_service.search import SearchIndex
+from search_service.vocabulary import VOCABULARY_FILE, Vocabulary
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +99,86 @@ def test_phrase_snippets_mark_the_phrase_not_stray_words(index):
     snippet = index.search(SearchRequest('"the who"')).hits[0].snippet
     assert "<mark>the</mark> <mark>who</mark>" in snippet
     assert "<mark>the</mark> stadium" not in snippet
+
+
+# ------------------------------------------------------------------ did you mean and completions
+
+
+def vocabulary(**uses: int) -> Vocabulary:
+    return Vocabulary(sorted(uses), [uses[w] for w in sorted(uses)])
+
+
+def test_correction_is_the_closest_word_then_the_most_used():
+    assert vocabulary(fort=1, forty=1000).correction("forr") == "fort"
+    assert vocabulary(fort=1, form=50).correction("forr") == "form"
+    assert vocabulary(form=5, fort=5).correction("forr") == "form"  # then alphabetical
+    assert vocabulary(obrador=1).correction("obradro", maxdist=1) == "obrador"  # a swap is one edit
+    assert vocabulary(house=9).correction("mouse") is None  # the first letter is kept
+    assert vocabulary(house=9).correction("house") is None
+    assert vocabulary(elephant=9).correction("elefunt") is None  # three edits
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Edit distance with swaps of adjacent letters, the plain full-table way."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def test_correction_agrees_with_the_full_edit_distance_table():
+    rng = random.Random(5)
+    words = {"".join(rng.choices("abcde", k=rng.randint(2, 7))): rng.randint(1, 9) for _ in range(500)}
+    vocab = vocabulary(**words)
+    for _ in range(100):
+        typed = "".join(rng.choices("abcde", k=rng.randint(2, 7)))
+        near = [(osa_distance(typed, w), -n, w) for w, n in words.items() if w[0] == typed[0] and w != typed]
+        near = [candidate for candidate in near if candidate[0] <= 2]
+        assert vocab.correction(typed) == (min(near)[2] if near else None), typed
+
+
+def test_completions_are_the_most_used_words_with_the_prefix():
+    vocab = vocabulary(migrant=5, migrants=9, migration=2, mile=20, mig=1)
+    assert vocab.completions("migr", 2) == ["migrants", "migrant"]
+    assert vocab.completions("zz", 5) == []
+
+
+def test_suggestions_and_completions_come_from_the_vocabulary_file(index):
+    assert (index.root / index.generation / VOCABULARY_FILE).is_file()
+    assert index.search(SearchRequest("quikc fox")).suggestion == "quick fox"
+    assert [c["text"] for c in index.complete("the sta") if c["kind"] == "word"] == ["the stadium"]
+
+
+def write_old_generation(root, texts: dict[str, str]) -> None:
+    """A generation as written before vocabulary files: a spelling field, and no file."""
+    fields = {name: SCHEMA[name] for name in SCHEMA.names() if name != "content"}
+    schema = Schema(content=TEXT(analyzer=ANALYZER, phrase=True, spelling=True), **fields)
+    folder = root / "gen-old"
+    folder.mkdir()
+    writer = whoosh_index.create_in(str(folder), schema).writer()
+    for key, text in texts.items():
+        writer.add_document(id=document_id(key), source=key, title=key.title(), text=text, content=text)
+    writer.commit()
+    (root / CURRENT).write_text("gen-old\n")
+
+
+def test_an_old_generation_without_a_vocabulary_file_still_serves(tmp_path):
+    write_old_generation(tmp_path, {"a": "The harbour authority approved the dredging plan.",
+                                    "b": "Dredging resumed in the harbour."})
+    old = SearchIndex(tmp_path)
+    assert "spell_content" in old.searcher().schema
+    assert old.search(SearchRequest("harbour")).total == 2
+    assert old.search(SearchRequest("harbor dredging")).suggestion == "harbour dredging"  # its spelling field
+    assert [c["text"] for c in old.complete("dre")] == ["dredging"]
+
+
+def test_a_generation_with_no_vocabulary_at_all_searches_without_suggestions(tmp_path):
+    build_index([Document(id=document_id("a"), source="a", text="The harbour authority.", title="A")], tmp_path)
+    (tmp_path / current_generation(tmp_path) / VOCABULARY_FILE).unlink()
+    bare = SearchIndex(tmp_path)
+    results = bare.search(SearchRequest("harbor authority"))
+    assert results.total == 1 and results.suggestion is None
+    assert bare.complete("harb") == []
