@@ -10,8 +10,11 @@
 
 Mistakes are forgiven: an unbalanced quote closes at the end, a lone "-" or "OR" is dropped,
 an unknown field ("foo:bar") is read as plain words, and characters that are operators
-elsewhere ("?", "^", "(", "[") are text. `ParsedQuery.interpreted_as` says how the query was
-read. Only a query that leaves nothing to search for is refused (QueryError).
+elsewhere ("?", "^", "(", "[") are text. In a long query of prose (PROSE_WORDS words or more:
+a pasted question or abstract) quotation marks are read as a writer uses them, around titles,
+terms and scare quotes, not as a filter: the quoted words are plain words (words side by side
+rank higher anyway). `ParsedQuery.interpreted_as` says how the query was read. Only a query
+that leaves nothing to search for is refused (QueryError).
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ MAX_CLAUSES = 512
 MAX_SLOP = 20
 MIN_PREFIX_CHARS = 2
 MIN_FUZZY_CHARS = 3
+# From this many words on, a query is read as prose: its quotes are punctuation.
+PROSE_WORDS = 12
 FIELDS = ("title", "site", "author")
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
@@ -140,11 +145,19 @@ def parse(q: str) -> ParsedQuery:
         parsed.notes.append("a trailing OR was read as nothing")
     if len(parsed.excluded) + sum(len(g) for g in parsed.groups) > MAX_CLAUSES:
         raise QueryError("too_many_terms", f"the query has more than {MAX_CLAUSES} words and phrases")
+    if _is_prose(parsed) and parsed.has_phrases:
+        parsed = parsed.without_phrases()
+        parsed.notes.append(f"a query of {PROSE_WORDS} words or more is read as prose: "
+                            "its quotation marks are punctuation, not exact phrases")
     if not parsed.groups:
         if parsed.excluded:
             raise QueryError("only_exclusions", "the query only excludes words: say what to look for too")
         raise QueryError("no_search_terms", "the query has no words to search for (only punctuation or symbols)")
     return parsed
+
+
+def _is_prose(parsed: ParsedQuery) -> bool:
+    return sum(len(c.text.split()) for g in parsed.groups for c in g) >= PROSE_WORDS
 
 
 def _tokens(text: str, notes: list[str]):

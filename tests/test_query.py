@@ -64,3 +64,25 @@ def test_queries_that_mean_nothing_are_refused(q, code):
     with pytest.raises(QueryError) as info:
         parse(q)
     assert info.value.code == code
+
+
+def test_quotes_in_a_long_prose_query_are_punctuation():
+    q = ('Articles describing the design of an "electronic filing machine" able to store '
+         'large numbers of "unstructured" documents')
+    parsed = parse(q)
+    assert not parsed.has_phrases and not parsed.required
+    assert parsed.interpreted_as.startswith("Articles describing the design of an electronic filing machine")
+    assert any("read as prose" in note for note in parsed.notes)
+
+
+def test_quotes_in_a_short_query_stay_exact_phrases():
+    parsed = parse('"electronic filing machine" storage of documents')
+    assert parsed.has_phrases and parsed.required
+    assert not any("prose" in note for note in parsed.notes)
+
+
+def test_a_long_query_keeps_its_field_scopes_and_exclusions():
+    q = 'title:filing machines that store and retrieve large numbers of documents by content "fast" -tape'
+    parsed = parse(q)
+    assert parsed.interpreted_as.startswith("title:filing machines")
+    assert parsed.interpreted_as.endswith("fast -tape")

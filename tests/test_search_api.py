@@ -81,6 +81,16 @@ def test_mistakes_are_read_as_meant_and_said(server, q, reading, note):
     assert body["total"] > 0
 
 
+def test_quotes_in_a_pasted_sentence_rank_but_do_not_filter(server):
+    # Twelve words or more read as prose: a quoted word no page has does not empty the answer.
+    q = 'Why did the Mexican president invite US "special forces" to the "zyzzyva" border region'
+    body = search(server, q=q)
+    assert body["total"] > 1
+    assert body["results"][0]["title"] == AMLO_INVITES  # the page with the quoted phrase leads
+    assert '"' not in body["interpreted_as"]
+    assert any("read as prose" in note for note in body["notes"])
+
+
 def test_only_exclusions_is_a_400_naming_the_problem(server):
     response = server.get("/api/search", params={"q": "-mexico"})
     assert response.status_code == 400
