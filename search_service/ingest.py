@@ -78,7 +78,7 @@ class IngestState:
     repetition: RepeatedParagraphs = field(default_factory=RepeatedParagraphs)
     # An index written by another version, or with another schema, is rebuilt in full.
     version: str = __version__
-    schema: tuple[str, ...] = tuple(sorted(SCHEMA.names()))
+    schema: tuple[str, ...] = tuple(sorted(f"{name}:{type(SCHEMA[name]).__name__}" for name in SCHEMA.names()))
 
 
 def ingest(
