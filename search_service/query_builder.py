@@ -77,6 +77,9 @@ class Plan:
     # as (words, slop) — a phrase query marks its phrases, not each of their words.
     marks: frozenset[str] = frozenset()
     phrases: list[tuple[list[str], int]] = field(default_factory=list)
+    # The ranking words of a query of loose words alone, each as often as the query has it:
+    # what pseudo-relevance feedback starts from (empty for other queries).
+    feedback_words: list[str] = field(default_factory=list)
 
     @property
     def broadest(self) -> wq.Query:
@@ -142,8 +145,12 @@ class _Builder:
         return [w if isinstance(w, str) else w.decode("utf-8") for w in candidates]
 
 
-def plan(parsed: ParsedQuery, reader) -> Plan:
-    """The ranking tiers of a parsed query, best first, with exclusions applied."""
+def plan(parsed: ParsedQuery, reader, feedback: dict[str, float] | None = None) -> Plan:
+    """The ranking tiers of a parsed query, best first, with exclusions applied.
+
+    `feedback` (ranking.feedback_weights) reweights the query's words and adds words of its
+    top documents; those only add to the score of documents the query's words match.
+    """
     builder = _Builder(reader)
     loose: list[str] = []
     counts: Counter[str] = Counter()
@@ -162,12 +169,16 @@ def plan(parsed: ParsedQuery, reader) -> Plan:
     if parsed.required and len(required) < len(parsed.required):
         required.append(wq.NullQuery)  # a required part that cannot match: nothing matches
     words = ranking_words(loose)
-    per_word = [_word(t, counts[t]) for t in words] + units
+    weights = feedback or counts
+    per_word = [_word(t, weights.get(t, counts[t])) for t in words] + units
     tiers = _tiers(per_word, required)
-    # The adjacency bonus never changes which documents match, only their order.
-    bonus = proximity_query(RANK_FIELD, words)
-    if bonus is not None:
-        tiers = [Optional(t, bonus) for t in tiers]
+    # The adjacency bonus and the feedback words never change which documents match, only
+    # their order.
+    bonus = [_word(t, w) for t, w in (feedback or {}).items() if t not in counts]
+    adjacency = proximity_query(RANK_FIELD, words)
+    bonus += [adjacency] if adjacency is not None else []
+    if bonus:
+        tiers = [Optional(t, bonus[0] if len(bonus) == 1 else wq.Or(bonus)) for t in tiers]
     marked_words, marked_phrases = len(builder.words), len(builder.phrases)
     excluded = [q for q in (builder.clause(c) for c in parsed.excluded) if q is not None]
     del builder.words[marked_words:], builder.phrases[marked_phrases:]  # excluded words are not marked
@@ -176,7 +187,9 @@ def plan(parsed: ParsedQuery, reader) -> Plan:
         tiers = [wq.AndNot(t, out) for t in tiers]
     # Marks: the words that carry meaning, unless the query has no others.
     marked = set(words) | set(ranking_words(builder.words))
-    return Plan(tiers, builder.notes, builder.truncated, frozenset(marked), builder.phrases)
+    words_only = not units and not required and not excluded
+    return Plan(tiers, builder.notes, builder.truncated, frozenset(marked), builder.phrases,
+                feedback_words=[t for t in words for _ in range(counts[t])] if words_only else [])
 
 
 def _tiers(per_word: list[wq.Query], required: list[wq.Query]) -> list[wq.Query]:

@@ -20,11 +20,12 @@ from whoosh import highlight, sorting
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
+from .accumulator import Among, LooseWords, Unreadable, accumulator, loose_words
 from .indexer import ANALYZER, RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
-from .ranking import BM25
+from .ranking import BM25, FEEDBACK_DOCS, feedback_weights
 from .vocabulary import Vocabulary
 
 __all__ = ["SearchIndex", "QueryError", "parse"]
@@ -36,6 +37,11 @@ MAX_FRAGMENTS = 3
 MAX_FACET_VALUES = 20
 MIN_TITLE_PREFIX = 3  # characters typed before titles are offered as completions
 CACHE_SIZE = 2048  # answers kept per worker (a few MB)
+# Feedback reads the start of each top document: the part a page's topic shows in, at a
+# bounded cost for long pages.
+FEEDBACK_CHARS = 20_000
+# Rank queries of loose words from the accumulator's arrays (False: walk them with Whoosh).
+ACCUMULATE = True
 
 
 class _ResultCache:
@@ -165,10 +171,13 @@ class SearchIndex:
     def _run_plan(searcher, parsed: ParsedQuery, request: SearchRequest, filters, deadline: float):
         query_plan = plan(parsed, searcher.reader())
         start = (request.page - 1) * request.per_page
+        if request.sort != "date" and query_plan.feedback_words:
+            query_plan = _with_feedback(searcher, parsed, query_plan, filters, deadline)
         if request.sort == "date":
             page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
         else:
-            page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline)
+            page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline,
+                                accumulate=ACCUMULATE and _words_only(parsed))
         return query_plan, page
 
     # ------------------------------------------------------------------ more like this
@@ -213,6 +222,26 @@ class SearchIndex:
         return self._vocab[1]
 
 
+def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, deadline: float) -> Plan:
+    """The plan again, its words reweighted by pseudo-relevance feedback from its top documents."""
+    top = _ranked_page(searcher, query_plan.tiers, filters, 0, FEEDBACK_DOCS, deadline,
+                       accumulate=ACCUMULATE and _words_only(parsed))
+    if top.partial or not top.hits:
+        return query_plan
+    feedback = []
+    for hit in top.hits:
+        fields = hit.fields()
+        text = f"{fields.get('title') or ''}\n{(fields.get('text') or '')[:FEEDBACK_CHARS]}"
+        feedback.append((hit.score or 0.0, analyse(text)))
+    return plan(parsed, searcher.reader(), feedback=feedback_weights(query_plan.feedback_words, feedback))
+
+
+def _words_only(parsed: ParsedQuery) -> bool:
+    """True for a query of loose words alone: no phrase, prefix, fuzzy word, OR, field or exclusion."""
+    return not parsed.excluded and all(len(g) == 1 and g[0].kind == "word" and g[0].field is None
+                                       for g in parsed.groups)
+
+
 def _lexicon_vocabulary(searcher) -> Vocabulary:
     """The vocabulary of a generation written before vocabulary files: the words of its
     spelling field, if it has one (else none)."""
@@ -246,8 +275,42 @@ def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     return timed.results(), False
 
 
-def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: float) -> _Page:
+def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: float,
+                 accumulate: bool = False) -> _Page:
     """Hits at [start, start+count) of the tiers laid end to end, the total and the facets.
+
+    With `accumulate` (tiers of loose words), the accumulator's arrays pick the documents
+    worth scoring and Whoosh scores only those (_accumulated_page); tiers of another shape,
+    or an index the arrays cannot read, are walked with Whoosh (_walked_page).
+    """
+    words = loose_words(tiers) if accumulate else None
+    if words is not None:
+        try:
+            return _accumulated_page(searcher, tiers, words, filters, start, count, deadline)
+        except Unreadable:
+            pass
+    return _walked_page(searcher, tiers, filters, start, count, deadline)
+
+
+def _accumulated_page(searcher, tiers, words: LooseWords, filters, start: int, count: int,
+                      deadline: float) -> _Page:
+    """_walked_page's answer from the accumulator: its arrays count the total and the facets
+    and bound each document's score; the tiers score exactly only the documents whose bound
+    could put them on the page (Among)."""
+    wanted = start + count
+    arrays = accumulator(searcher, FACETS)
+    stage = arrays.first_stage(words, filters, wanted)
+    hits, partial = [], False
+    for tier, candidates in zip(tiers, stage.candidates):
+        if len(candidates.docs):
+            results, cut = _run(searcher, Among(tier, candidates.docs, arrays), len(candidates.docs), deadline)
+            hits += results[:candidates.wanted]
+            partial = partial or cut
+    return _Page(stage.total, hits[start:wanted], partial, _listed_facets(stage.facets))
+
+
+def _walked_page(searcher, tiers, filters, start: int, count: int, deadline: float) -> _Page:
+    """_ranked_page by Whoosh alone: the tiers' matchers walk every matching document.
 
     Tiers are nested: the last matches every document any of them matches, so one pass over
     it counts the total and the facets and ranks the documents the first tier lacks. That
@@ -287,9 +350,14 @@ def _count(searcher, query, filters) -> int:
 
 def _facet_counts(results) -> dict[str, list[dict]]:
     """Counts per site and per year over every document the query matched."""
+    return _listed_facets({name: results.groups(name) for name in FACETS})
+
+
+def _listed_facets(groups: dict[str, dict]) -> dict[str, list[dict]]:
+    """The facets' {value: count} as the answer lists them: sites by count, years newest first."""
     out = {}
     for name in FACETS:
-        counts = [(value, n) for value, n in results.groups(name).items() if value]
+        counts = [(value, n) for value, n in groups[name].items() if value]
         counts.sort(key=lambda vn: (-vn[1], vn[0]) if name == "site" else (vn[0],), reverse=name == "year")
         out[name] = [{"value": v, "count": n} for v, n in counts[:MAX_FACET_VALUES]]
     return out

@@ -10,7 +10,7 @@ from whoosh import query as wq
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, build_index
 from search_service.models import Document, SearchRequest
-from search_service.ranking import BM25, Optional, ranking_words
+from search_service.ranking import BM25, FEEDBACK_WEIGHT, Optional, feedback_weights, ranking_words
 from search_service.search import SearchIndex
 
 
@@ -132,3 +132,31 @@ def test_top_hits_on_a_large_index_match_an_exhaustive_ranking(tmp_path):
         everything = index.search(SearchRequest(q, per_page=100))
         assert [h.id for h in top.hits] == [h.id for h in everything.hits[:10]], q
         assert top.total == everything.total
+
+
+def test_feedback_keeps_the_query_words_and_adds_the_top_documents_words():
+    weights = feedback_weights(
+        ["glacier", "melt", "glacier"],
+        [(3.0, "the glacier runoff of 2019 glacier runoff sheet".split()), (1.0, "runoff sheet".split())],
+    )
+    assert weights["glacier"] > 2 and weights["melt"] == 1  # a query word keeps its count
+    assert weights["runoff"] == pytest.approx(FEEDBACK_WEIGHT)  # the strongest added word
+    assert 0 < weights["sheet"] < weights["runoff"]
+    assert "the" not in weights and "2019" not in weights  # function words and numbers are not topics
+    assert feedback_weights(["glacier"], []) == {"glacier": 1}
+
+
+def test_feedback_reorders_by_the_top_documents_topic_but_adds_no_matches(tmp_path):
+    topic = "ice sheet runoff meltwater crevasse "
+    index = make_index(tmp_path, {
+        "top-1": ("Glacier melt", "Glacier melt: " + topic * 3),
+        "top-2": ("Glacier melt", "The glacier melt season. " + topic * 2),
+        # One query word each, same length: only the words around it tell them apart.
+        # (Added first, so that it would come first on a tie.)
+        "off-topic": ("Notes", "A glacier. weather markets gardens prices fields stocks"),
+        "on-topic": ("Notes", "A glacier. " + topic + "gardens"),
+        "no-query-word": ("Notes", topic * 2),
+    })
+    results = index.search(SearchRequest("glacier melt", per_page=10))
+    assert sources(results)[-2:] == ["on-topic", "off-topic"]
+    assert results.total == 4  # the feedback words matched nothing by themselves

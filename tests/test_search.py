@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT, Schema
 
+from search_service.accumulator import loose_words
 from search_service.cleaning import document_id
 from search_service.indexer import ANALYZER, CURRENT, SCHEMA, build_index, current_generation
 from search_service.models import Document, SearchRequest
 from search_service.query import QueryError, parse
-from search_service.search import SearchIndex
+from search_service.query_builder import Filters, plan
+from search_service.search import SearchIndex, _accumulated_page, _walked_page, _words_only
 from search_service.vocabulary import VOCABULARY_FILE, Vocabulary
 
 
@@ -182,3 +185,25 @@ def test_a_generation_with_no_vocabulary_at_all_searches_without_suggestions(tmp
     results = bare.search(SearchRequest("harbor authority"))
     assert results.total == 1 and results.suggestion is None
     assert bare.complete("harb") == []
+
+
+# ------------------------------------------------------------------ the accumulator
+
+
+@pytest.mark.parametrize("q", ["mexico", "amlo president", "us border patrol mexico", "the", "drug cartels cartels",
+                               "zebra mexico", "national guard troops"])
+def test_the_accumulator_pages_as_whoosh_walks(built_index, q):
+    """On the sample corpus, a query of words gets the same hits in the same order, the same
+    total and the same facets from the accumulator's arrays as from Whoosh's walk."""
+    searcher = SearchIndex(built_index).searcher()
+    parsed = parse(q)
+    assert _words_only(parsed)
+    tiers = plan(parsed, searcher.reader()).tiers
+    words = loose_words(tiers)
+    for filters in (Filters(), Filters(site="wsws.org"), Filters(date_from="2023-06-01"), Filters(author="Andrea Lobo")):
+        for start, count in ((0, 10), (0, 2), (2, 2), (4, 3)):
+            deadline = time.perf_counter() + 60
+            pages = [_accumulated_page(searcher, tiers, words, filters.query(), start, count, deadline),
+                     _walked_page(searcher, tiers, filters.query(), start, count, deadline)]
+            fast, walk = ([(h.docnum, h.score) for h in p.hits] + [p.total, p.facets] for p in pages)
+            assert fast == walk, (q, filters, start)

@@ -1,0 +1,597 @@
+"""The first stage of ranking loose words: BM25 summed over numpy arrays, every document at once.
+
+Whoosh ranks a query of loose words by walking the union of their posting lists one document
+at a time in Python, which was 98% of the search time at 100k documents (issue 5). For those
+queries search.py asks this module first. Each term's postings are read once per index
+generation into arrays (document numbers, BM25 scores from the searcher's own scorer applied
+to whole arrays) and summed per document; the same arrays give the total and the facet counts.
+Phrases (the proximity bonus) need positions, which the arrays do not hold: they bound what
+each document's phrases can add, and only the documents whose bound could put them on the
+page go back to Whoosh, whose tier queries, restricted to them by `Among`, score them exactly.
+
+What the arrays hold is what Whoosh would use: postings of every segment at its document
+offset, field lengths as the one-byte lengths Whoosh stores, deleted documents masked out,
+facet values as Whoosh's categorizers name them. Anything this module cannot read that way
+(another codec, another kind of scorer) raises Unreadable, and search.py walks with Whoosh.
+"""
+from __future__ import annotations
+
+import weakref
+from bisect import bisect_left
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import WeightLengthScorer
+
+# Postings kept per generation (16 bytes each with their scores: ~40 MB). A query's terms
+# are read from the index again only when they fell out of this.
+POSTINGS_BUDGET = 2_500_000
+# Filter masks kept per generation, in bytes (one byte per document each).
+MASKS_BUDGET = 16_000_000
+# Positions of a term in a document kept per generation, for phrases (~200 bytes each).
+POSITIONS_BUDGET = 50_000
+# Documents rescored by Whoosh at the most: this many, or four pages' worth of the page
+# asked if more (beyond them the page may differ from a walk's: see _candidates).
+MIN_CANDIDATES = 200
+PAGES_OF_CANDIDATES = 4
+# Whoosh adds a document's term scores in another order than the arrays: bounds allow for
+# the last bits of a sum to differ.
+TOLERANCE = 1e-9
+
+
+class Unreadable(Exception):
+    """The index or the searcher holds something this module cannot read as arrays."""
+
+
+# ---------------------------------------------------------------------- which rankings
+
+
+@dataclass(frozen=True)
+class ScoredTerm:
+    """One term a word is scored on: its field, its text and the boost its query gives it."""
+
+    field: str
+    text: str
+    boost: float
+
+
+@dataclass(frozen=True)
+class PhraseBonus:
+    """A phrase that adds to the score of the documents it is found in: as Whoosh scores a
+    Phrase, `boost` × the sum of its words' scores in `field` (at most that, where the words
+    are in a document but not side by side: the arrays know no positions)."""
+
+    field: str
+    words: tuple[str, ...]
+    boost: float
+
+
+@dataclass(frozen=True)
+class LooseWords:
+    """A ranking this module reproduces. Each word is a union of scored terms, and a document
+    matches when it has one of the words; its score is the sum of its terms' scores, plus
+    those of the `extra` words it has (words that only reorder, such as feedback words), plus
+    its `phrases` (which only the second stage can tell). With `all_words_first`, documents
+    with every word rank before the others (query_builder's two tiers)."""
+
+    words: tuple[tuple[ScoredTerm, ...], ...]
+    all_words_first: bool
+    extra: tuple[tuple[ScoredTerm, ...], ...] = ()
+    phrases: tuple[PhraseBonus, ...] = ()
+
+
+def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
+    """The words of tiers built from loose words alone, or None for tiers of any other shape.
+
+    The shapes are those query_builder.plan gives loose words: one word is an Or of Terms of
+    one text (or a Term); several words are a tier And(words) before Or(words); either may be
+    wrapped as Optional(tier, bonus), the bonus made of words and phrases. Boosts are read from
+    the queries, so a change of weights there needs no change here; a change of shape only
+    means that Whoosh walks the query as before.
+    """
+    if len(tiers) not in (1, 2):
+        return None
+    broad, bonus = _without_bonus(tiers[-1])
+    parts = _bonus_parts(bonus)
+    if broad is None or parts is None:
+        return None
+    single = _word(broad)
+    if single is not None:
+        return LooseWords((single,), False, *parts) if len(tiers) == 1 else None
+    if type(broad) is not wq.Or or not _plain(broad) or len(tiers) != 2:
+        return None
+    words = tuple(_word(q) for q in broad.subqueries)
+    first, first_bonus = _without_bonus(tiers[0])
+    if None in words or first_bonus != bonus or type(first) is not wq.And or not _plain(first) \
+            or list(first.subqueries) != list(broad.subqueries):
+        return None
+    return LooseWords(words, True, *parts)
+
+
+def _without_bonus(query: wq.Query) -> tuple[wq.Query | None, wq.Query | None]:
+    """(the query that decides what matches, the bonus that only adds to its scores)."""
+    if not isinstance(query, wq.AndMaybe):
+        return query, None
+    if query.boost != 1.0:
+        return None, None
+    return query.a, query.b
+
+
+def _bonus_parts(bonus: wq.Query | None) -> tuple[tuple, tuple[PhraseBonus, ...]] | None:
+    """(the words, the phrases) of a bonus made of words and phrases (an Or of them, or one);
+    None for a bonus of anything else."""
+    if bonus is None:
+        return (), ()
+    parts = bonus.subqueries if type(bonus) is wq.Or and _plain(bonus) and _word(bonus) is None else [bonus]
+    words, phrases = [], []
+    for part in parts:
+        word = _word(part)
+        if word is not None:
+            words.append(word)
+            continue
+        pieces = part.subqueries if type(part) is wq.Or and _plain(part) else [part]
+        if not all(type(p) is wq.Phrase for p in pieces):
+            return None
+        phrases += [PhraseBonus(p.fieldname, tuple(p.words), p.boost) for p in pieces]
+    return tuple(words), tuple(phrases)
+
+
+def _plain(query: wq.CompoundQuery) -> bool:
+    """An And or Or that only adds its parts' scores (no boost, scale or minimum)."""
+    return query.boost == 1.0 and not getattr(query, "scale", None) and not getattr(query, "minmatch", 0)
+
+
+def _word(query: wq.Query) -> tuple[ScoredTerm, ...] | None:
+    """The scored terms of one word (an Or of Terms of one text, or one Term), or None."""
+    if type(query) is wq.Term:
+        terms = [query]
+    elif type(query) is wq.Or and _plain(query):
+        terms = list(query.subqueries)
+    else:
+        return None
+    if not terms or any(type(t) is not wq.Term or t.minquality for t in terms) or len({t.text for t in terms}) != 1:
+        return None
+    return tuple(ScoredTerm(t.fieldname, t.text, t.boost) for t in terms)
+
+
+# ---------------------------------------------------------------------- the first stage
+
+
+@dataclass
+class Candidates:
+    """The documents of one tier (sorted numbers) that may be among its `wanted` best."""
+
+    docs: np.ndarray
+    wanted: int
+
+
+@dataclass
+class FirstStage:
+    """What the arrays say about one query: its total, its facet counts, and per tier the
+    documents worth rescoring."""
+
+    total: int
+    facets: dict[str, dict[str, int]]
+    candidates: list[Candidates]
+
+
+@dataclass
+class TermPostings:
+    """A term's postings over every segment (deleted documents included): document numbers
+    in order, frequencies, and each one's BM25 score."""
+
+    docs: np.ndarray  # int32
+    weights: np.ndarray  # float32, as stored
+    scores: np.ndarray  # float64
+
+    def among(self, docnums: np.ndarray) -> np.ndarray:
+        """The indexes of the postings of the given sorted documents."""
+        at = np.searchsorted(self.docs, docnums)
+        found = at < len(self.docs)
+        found[found] = self.docs[at[found]] == docnums[found]
+        return at[found]
+
+
+def candidate_count(wanted: int) -> int:
+    """How many documents to rescore for a page that ends at hit `wanted`."""
+    return max(MIN_CANDIDATES, PAGES_OF_CANDIDATES * wanted)
+
+
+class Accumulator:
+    """Arrays of one searcher (one index generation), built as queries need them."""
+
+    def __init__(self, searcher, facets: dict) -> None:
+        # Weakly: the accumulator lives as long as its searcher (see accumulator()).
+        self._searcher = weakref.ref(searcher)
+        self.facets = facets
+        self.doc_count = searcher.doc_count_all()
+        self._terms = _LRU(POSTINGS_BUDGET)
+        self._masks = _LRU(MASKS_BUDGET)
+        self.positions = _LRU(POSITIONS_BUDGET)  # (field, term, document) → encoded positions
+        self._lengths: dict[str, np.ndarray] = {}
+        self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
+        self._live: np.ndarray | None = None
+        weighting = searcher.weighting
+        if getattr(weighting, "use_final", False):  # a final pass over each score: not summable
+            raise Unreadable(f"{type(weighting).__name__} rescores each document")
+
+    @property
+    def searcher(self):
+        searcher = self._searcher()
+        if searcher is None:
+            raise Unreadable("the searcher is gone")
+        return searcher
+
+    @property
+    def _leaves(self) -> list:
+        """(segment searcher, its first document number) of each segment."""
+        return self.searcher.leaf_searchers()
+
+    def first_stage(self, words: LooseWords, filters: wq.Query | None, wanted: int) -> FirstStage:
+        """Total, facets and candidates of a page that ends at hit `wanted`."""
+        low = np.zeros(self.doc_count)  # each document's score without its phrases
+        present = np.zeros(self.doc_count, np.int32)  # how many of the words it has
+        for word in words.words:
+            has = np.zeros(self.doc_count, bool)
+            for term in word:
+                has[self._add(low, term)] = True
+            present += has
+        for term in (t for word in words.extra for t in word):
+            self._add(low, term)  # only the documents the words match are read from these
+        high = low + self.phrase_bound(words.phrases) if words.phrases else low
+        matched = present > 0
+        matched &= self.live()
+        if filters is not None:
+            matched &= self.mask(filters)
+        docs = np.flatnonzero(matched)
+        facets = {name: self.facet_counts(name, docs) for name in self.facets}
+        tiers = [docs]
+        if words.all_words_first:
+            every = present[docs] == len(words.words)
+            tiers = [docs[every], docs[~every]]
+        candidates = []
+        for tier in tiers:
+            # A tier fills what is left of the page after the tiers before it.
+            candidates.append(_candidates(tier, low[tier], high[tier], wanted))
+            wanted -= len(tier)
+        return FirstStage(len(docs), facets, candidates)
+
+    def phrase_bound(self, phrases: tuple[PhraseBonus, ...]) -> np.ndarray:
+        """The most each document's phrases can add: each phrase's score where the document
+        has all its words (side by side or not)."""
+        bound = np.zeros(self.doc_count)
+        for phrase in phrases:
+            score = np.zeros(self.doc_count)
+            words = np.zeros(self.doc_count, np.int32)
+            for word in phrase.words:
+                postings = self.postings(phrase.field, word)
+                score[postings.docs] += postings.scores
+                words[postings.docs] += 1
+            bound += np.where(words == len(phrase.words), score * phrase.boost, 0.0)
+        return bound
+
+    # ------------------------------------------------------------------ per term
+
+    def _add(self, score: np.ndarray, term: ScoredTerm) -> np.ndarray:
+        """Add a term's boosted scores to each document's; returns the documents it is in."""
+        postings = self.postings(term.field, term.text)
+        # A posting list names a document once, so a fancy-indexed add is exact.
+        score[postings.docs] += postings.scores * term.boost if term.boost != 1.0 else postings.scores
+        return postings.docs
+
+    def postings(self, field: str, text: str | bytes) -> TermPostings:
+        """A term's postings over every segment, with their BM25 scores."""
+        key = (field, self.searcher.schema[field].to_bytes(text))
+        cached = self._terms.get(key)
+        if cached is None:
+            cached = self._read(*key)
+            self._terms.put(key, cached, max(1, len(cached.docs)))
+        return cached
+
+    def _read(self, field: str, text: bytes) -> TermPostings:
+        docs, weights = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)]
+        for leaf, offset in self._leaves:
+            reader = leaf.reader()
+            if (field, text) in reader:
+                ids, tf = _read_postings(reader.postings(field, text))
+                docs.append(np.asarray(ids, dtype=np.int32) + offset)
+                weights.append(np.asarray(tf, dtype=np.float32))
+        postings = TermPostings(np.concatenate(docs), np.concatenate(weights), np.zeros(0))
+        if len(postings.docs):
+            # Whoosh scores a frequency (stored as float32) and a length as Python floats: the
+            # scorer's own arithmetic on float64 arrays gives each document the same score.
+            scores = self._scorer(field, text)._score(postings.weights.astype(np.float64),
+                                                      self.lengths(field)[postings.docs])
+            postings.scores = np.asarray(scores, dtype=np.float64)
+        return postings
+
+    def _scorer(self, field: str, text: bytes):
+        """The searcher's scorer of a term, if it scores by (frequency, length) arithmetic."""
+        scorer = self.searcher.weighting.scorer(self.searcher, field, text)
+        if not isinstance(scorer, WeightLengthScorer) or type(scorer).score is not WeightLengthScorer.score:
+            raise Unreadable(f"{type(scorer).__name__} does not score by frequency and length alone")
+        return scorer
+
+    # ------------------------------------------------------------------ per document
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Each document's length of a field as BM25 sees it (Whoosh's one-byte lengths)."""
+        if field not in self._lengths:
+            parts = []
+            for leaf, _ in self._leaves:
+                n = leaf.doc_count_all()
+                length = leaf.reader().doc_field_length  # what WeightLengthScorer.dfl asks, default 1
+                parts.append(np.fromiter((length(d, field, 1) or 0 for d in range(n)), np.float64, n))
+            self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
+        return self._lengths[field]
+
+    def live(self) -> np.ndarray:
+        """True for each document not deleted."""
+        if self._live is None:
+            live = np.ones(self.doc_count, bool)
+            for leaf, offset in self._leaves:
+                reader = leaf.reader()
+                if reader.has_deletions():
+                    deleted = [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)]
+                    live[np.asarray(deleted, dtype=np.int64) + offset] = False
+            self._live = live
+        return self._live
+
+    def mask(self, query: wq.Query) -> np.ndarray:
+        """True for each document a filter query allows; the parts of an And are kept
+        apart, so that a site filter is read once for all its date ranges."""
+        if type(query) is wq.And and query.subqueries:
+            return np.logical_and.reduce([self.mask(q) for q in query.subqueries])
+        cached = self._masks.get(query)
+        if cached is None:
+            cached = np.zeros(self.doc_count, bool)
+            cached[np.fromiter(self.searcher.docs_for_query(query), np.int64)] = True
+            self._masks.put(query, cached, self.doc_count)
+        return cached
+
+    def facet_counts(self, name: str, docs: np.ndarray) -> dict:
+        """{value: documents} of one facet over the given documents, as Whoosh groups them."""
+        ordinals, values = self._facet(name)
+        counts = np.bincount(ordinals[docs], minlength=len(values))
+        return {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+    def _facet(self, name: str) -> tuple[np.ndarray, list]:
+        """(each document's value number, the values) of a facet, named by its categorizer."""
+        if name not in self._ordinals:
+            categorizer = self.facets[name].categorizer(self.searcher)
+            if categorizer.needs_current:
+                raise Unreadable(f"facet {name} needs a matcher")
+            numbers: dict = {}
+            ordinals = np.zeros(self.doc_count, np.int32)
+            for leaf, offset in self._leaves:
+                categorizer.set_searcher(leaf, offset)
+                for d in range(leaf.doc_count_all()):
+                    value = categorizer.key_to_name(categorizer.key_for(None, d))
+                    ordinals[offset + d] = numbers.setdefault(value, len(numbers))
+            self._ordinals[name] = (ordinals, list(numbers))
+        return self._ordinals[name]
+
+
+def _read_postings(matcher) -> tuple[list, list]:
+    """(document numbers, frequencies) of one segment's posting list, deleted ones included
+    (the live mask takes them out), read block by block rather than posting by posting."""
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions
+        matcher = matcher.child
+    ids: list = []
+    weights: list = []
+    try:
+        if isinstance(matcher, W3LeafMatcher):
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                ids.extend(matcher._ids)
+                weights.extend(matcher._weights)
+                matcher._next_block()
+        elif isinstance(matcher, ListMatcher):  # postings inlined in the term's entry
+            ids.extend(matcher._ids)
+            if matcher._all_weights:
+                weights.extend([matcher._all_weights] * len(ids))
+            else:
+                weights.extend(matcher._weights or [1.0] * len(ids))
+        else:
+            raise Unreadable(f"postings read by {type(matcher).__name__}")
+    except (AttributeError, TypeError) as exc:  # a codec of another layout
+        raise Unreadable(f"postings of another layout ({exc})") from exc
+    if len(weights) != len(ids):
+        raise Unreadable("postings with more or fewer frequencies than documents")
+    return ids, weights
+
+
+def _candidates(docs: np.ndarray, low: np.ndarray, high: np.ndarray, wanted: int) -> Candidates:
+    """The documents of a tier (sorted numbers) that may be among its `wanted` best.
+
+    Each document's final score lies in [low, high] (its phrases add between nothing and
+    their bound). The `wanted`-th best final score is at least the `wanted`-th best low
+    score, so a document whose high score is below that cannot be in the top `wanted`: all
+    the others are candidates, at most candidate_count(wanted) of them (the best by low score;
+    beyond them the page may differ from a walk's, if phrases lift a document from further
+    down than that).
+    """
+    if wanted <= 0:
+        return Candidates(docs[:0], 0)
+    if len(docs) <= wanted:
+        return Candidates(docs, wanted)
+    threshold = np.partition(low, len(low) - wanted)[len(low) - wanted]
+    maybe = high >= threshold - abs(threshold) * TOLERANCE
+    return Candidates(_best(docs[maybe], low[maybe], candidate_count(wanted)), wanted)
+
+
+def _best(docs: np.ndarray, scores: np.ndarray, keep: int) -> np.ndarray:
+    """The `keep` documents of highest score, ties to the lower document number (Whoosh's
+    order), as sorted document numbers (docs is sorted)."""
+    if len(docs) <= keep:
+        return docs
+    kth = np.partition(scores, len(scores) - keep)[len(scores) - keep]
+    chosen = scores > kth
+    ties = np.flatnonzero(scores == kth)[:keep - int(chosen.sum())]
+    chosen[ties] = True
+    return docs[chosen]
+
+
+class _LRU:
+    """Values by key, the least recently used dropped once their sizes pass a budget."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+        self._entries: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key, value, size: int) -> None:
+        if key in self._entries:
+            self.used -= self._entries.pop(key)[1]
+        self._entries[key] = (value, size)
+        self.used += size
+        while self.used > self.budget and len(self._entries) > 1:
+            self.used -= self._entries.popitem(last=False)[1][1]
+
+
+# Per searcher, so per index generation: an ingest's new generation gets new arrays, and the
+# old ones go with the old searcher (they hold it only weakly).
+_ACCUMULATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def accumulator(searcher, facets: dict) -> Accumulator:
+    """The accumulator of a searcher: made on first use, gone with the searcher."""
+    found = _ACCUMULATORS.get(searcher)
+    if found is None:
+        found = _ACCUMULATORS[searcher] = Accumulator(searcher, facets)
+    return found
+
+
+# ---------------------------------------------------------------------- back to Whoosh
+
+
+class Among(wq.WrappingQuery):
+    """A query's matches among given documents (sorted numbers), with the query's own scores.
+
+    Every posting list the query reads (its words', and its phrases' words') is cut down to
+    those documents, from the accumulator's arrays, so that Whoosh's matchers step through
+    a few hundred postings instead of every document, and look for a phrase in those alone.
+    The matcher tree is the query's own, and so is each term's scorer: each document's
+    score is the same float as in a walk over everything.
+    """
+
+    def __init__(self, child: wq.Query, docnums, arrays: Accumulator) -> None:
+        super().__init__(child)
+        self.docnums = np.unique(np.asarray(docnums, dtype=np.int64))
+        self.arrays = arrays
+
+    def _rewrap(self, child: wq.Query) -> "Among":
+        return Among(child, self.docnums, self.arrays)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Among and self.child == other.child and np.array_equal(self.docnums, other.docnums)
+
+    def __hash__(self) -> int:
+        return hash(self.child) ^ hash(self.docnums.tobytes())
+
+    def matcher(self, searcher, context=None):
+        offset = next((o for s, o in searcher.get_parent().leaf_searchers() if s is searcher), None)
+        if offset is None:
+            raise Unreadable("a searcher that is not a leaf of its parent")
+        docnums = self.docnums
+        mine = docnums[(docnums >= offset) & (docnums < offset + searcher.doc_count_all())]
+        if not len(mine):
+            return NullMatcher()
+        return self.child.matcher(_AmongSearcher(searcher, offset, mine, self.arrays), context)
+
+
+class _AmongSearcher:
+    """A segment's searcher whose posting lists hold only the documents `docnums` (global
+    numbers; the segment's start at `offset`)."""
+
+    def __init__(self, searcher, offset: int, docnums: np.ndarray, arrays: Accumulator) -> None:
+        self._searcher = searcher
+        self._offset = offset
+        self._docnums = docnums
+        self._arrays = arrays
+
+    def __getattr__(self, name):
+        return getattr(self._searcher, name)
+
+    def postings(self, fieldname, text, weighting=None, qf=1):
+        """Searcher.postings among the documents: the same scorer, on the accumulator's arrays."""
+        searcher = self._searcher
+        scorer = (weighting or searcher.weighting).scorer(searcher, fieldname, text, qf=qf)
+        postings = self._arrays.postings(fieldname, text)
+        at = postings.among(self._docnums)
+        ids = (postings.docs[at] - self._offset).tolist()
+        positions = _Positions(searcher.reader(), self._offset, fieldname, text, ids, self._arrays.positions)
+        return _CandidatePostings(ids, postings.weights[at].tolist(), positions, searcher.schema[fieldname].format,
+                                  scorer=scorer, term=(fieldname, text))
+
+
+class _CandidatePostings(ListMatcher):
+    """A term's postings among the candidates, scored by the term's scorer, every one."""
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+
+class _Positions:
+    """The encoded positions of a term in a segment's documents `ids` (the postings' values),
+    each read from the index when a phrase asks for it, as most candidates never are, and
+    kept in `cache` (a query's feedback round asks for the same ones as its final round)."""
+
+    def __init__(self, reader, offset: int, fieldname: str, text, ids: list[int], cache: "_LRU") -> None:
+        self._reader = reader
+        self._offset = offset
+        self._fieldname = fieldname
+        self._text = text
+        self._ids = ids
+        self._cache = cache
+        self._matcher = None
+        self._last = -1
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i: int):
+        key = (self._fieldname, self._text, self._offset + self._ids[i])
+        value = self._cache.get(key)
+        if value is None:
+            value = self._read(self._ids[i])
+            self._cache.put(key, value, 1)
+        return value
+
+    def _read(self, docnum: int):
+        if self._matcher is None or docnum < self._last:
+            self._matcher = self._reader.postings(self._fieldname, self._text)
+            if isinstance(self._matcher, FilterMatcher):  # deleted documents are never candidates
+                self._matcher = self._matcher.child
+        self._last = docnum
+        _seek(self._matcher, docnum)
+        return self._matcher.value()
+
+
+def _seek(matcher, docnum: int) -> None:
+    """Move a matcher to one of its postings: in a block of postings by bisection (a
+    matcher's own skip_to steps through the block one posting at a time)."""
+    if not isinstance(matcher, W3LeafMatcher):
+        matcher.skip_to(docnum)
+        return
+    if docnum > matcher.block_max_id():
+        matcher._skip_to_block(lambda: docnum > matcher.block_max_id())
+    if matcher._ids is None:
+        matcher._read_ids()
+    matcher._i = bisect_left(matcher._ids, docnum)

@@ -1,0 +1,215 @@
+"""The accumulator (numpy first stage) against Whoosh's walk: the same pages, in the same
+order with the same scores, the same totals and the same facets, on a real index of several
+segments with deleted documents."""
+from __future__ import annotations
+
+import gc
+import random
+import time
+import weakref
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import scoring
+
+from search_service import search
+from search_service.accumulator import _LRU, Among, PhraseBonus, Unreadable, accumulator, loose_words
+from search_service.cleaning import document_id
+from search_service.indexer import RANK_FIELD, TITLE_WEIGHT, build_index, current_generation
+from search_service.models import Document, SearchRequest
+from search_service.query import parse
+from search_service.query_builder import Filters, plan
+from search_service.ranking import BM25, Optional, proximity_query
+from search_service.search import FACETS, SearchIndex, _accumulated_page, _ranked_page, _walked_page
+
+# A small vocabulary, so that documents share words and many scores tie (ties go to the
+# lower document number, in both stages).
+WORDS = ("harbour dredging river bank fox lazy dog quick brown market price oil wheat grain ship "
+         "port tide storm coast barley").split()
+FILLER = "the a of and in to was".split()
+SITES = ("a.example.org", "b.example.com", "c.example.net", None)
+AUTHORS = ("Jane Doe", "John Roe", None)
+
+QUERIES = ["harbour", "fox dog", "quick brown fox", "the dog", "dog dog fox", "oil price wheat grain",
+           "zebra", "zebra fox", "the", "storm coast ship port tide", "barley"]
+FILTERS = [Filters(), Filters(site="a.example.org"), Filters(date_from="2005-01-01", date_to="2012-12-31"),
+           Filters(author="Jane Doe"), Filters(site="b.example.com", date_from="2000-01-01")]
+
+
+def document(rng: random.Random, n: int) -> Document:
+    year = rng.choice((1999, 2005, 2012, 2020, None))
+    return Document(
+        id=document_id(f"doc-{n}"),
+        source=f"src-{n % 10}",
+        title=" ".join(rng.choices(WORDS, k=rng.randint(0, 3))),
+        text=" ".join(rng.choices(WORDS + FILLER * 2, k=rng.randint(3, 80))),
+        site=rng.choice(SITES),
+        author=rng.choice(AUTHORS),
+        published=f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}" if year else None,
+    )
+
+
+def add_segment(root, documents: list[Document], delete_sources: tuple[str, ...] = ()) -> None:
+    """Documents added to the served generation as a segment of their own (no merge), after
+    deleting those of delete_sources from the segments before."""
+    writer = whoosh_index.open_dir(str(root / current_generation(root))).writer()
+    for source in delete_sources:
+        writer.delete_by_term("source", source)
+    for doc in documents:
+        writer.add_document(id=doc.id, source=doc.source, site=doc.site, title=doc.title, author=doc.author,
+                            published=doc.published, year=doc.published[:4] if doc.published else None,
+                            text=doc.text, content=f"{doc.title}\n{doc.text}")
+    writer.commit(merge=False)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> SearchIndex:
+    root = tmp_path_factory.mktemp("segments")
+    rng = random.Random(5)
+    docs = [document(rng, n) for n in range(700)]
+    build_index(docs[:300], root)
+    add_segment(root, docs[300:500], delete_sources=("src-3",))
+    add_segment(root, docs[500:], delete_sources=("src-5",))
+    served = SearchIndex(root)
+    reader = served.searcher().reader()
+    assert len(reader.leaf_readers()) == 3 and reader.has_deletions()
+    return served
+
+
+def both(searcher, tiers, filters, start: int, count: int):
+    """(the accumulator's page, the walk's page) of tiers."""
+    words = loose_words(tiers)
+    assert words is not None
+    deadline = time.perf_counter() + 60
+    return (_accumulated_page(searcher, tiers, words, filters, start, count, deadline),
+            _walked_page(searcher, tiers, filters, start, count, deadline))
+
+
+def assert_same(fast, walk) -> None:
+    assert [(h.docnum, h.score) for h in fast.hits] == [(h.docnum, h.score) for h in walk.hits]
+    assert (fast.total, fast.facets, fast.partial) == (walk.total, walk.facets, walk.partial)
+
+
+@pytest.mark.parametrize("q", QUERIES)
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr(f.query()))
+def test_every_hit_ranks_as_whoosh_ranks_it(index, q, filters):
+    searcher = index.searcher()
+    tiers = plan(parse(q), searcher.reader()).tiers
+    fast, walk = both(searcher, tiers, filters.query(), 0, 1000)  # the whole ranking
+    assert_same(fast, walk)
+
+
+@pytest.mark.parametrize("q", ["fox dog", "quick brown fox", "the"])
+@pytest.mark.parametrize("start", [0, 10, 37, 400])
+def test_pages_are_the_walks_pages(index, q, start):
+    searcher = index.searcher()
+    tiers = plan(parse(q), searcher.reader()).tiers
+    assert_same(*both(searcher, tiers, None, start, 10))
+
+
+def word(term: str, weight: float) -> wq.Query:
+    return wq.Or([wq.Term(RANK_FIELD, term, boost=weight), wq.Term("title", term, boost=weight * TITLE_WEIGHT)])
+
+
+def test_words_that_only_reorder_are_scored_too(index):
+    """A bonus of words and phrases (as pseudo-relevance feedback builds it): the words
+    change the order, never which documents match."""
+    words = [word("fox", 1.0), word("dog", 1.5)]
+    bonus = wq.Or([word("river", 0.3), word("bank", 0.1), proximity_query(RANK_FIELD, ["fox", "dog"])])
+    tiers = [Optional(wq.And(words), bonus), Optional(wq.Or(words), bonus)]
+    shape = loose_words(tiers)
+    assert [t.text for w in shape.extra for t in w] == ["river", "river", "bank", "bank"]
+    assert [p.words for p in shape.phrases] == [("fox", "dog")]
+    for filters in FILTERS:
+        assert_same(*both(index.searcher(), tiers, filters.query(), 0, 1000))
+
+
+@pytest.mark.parametrize("q", ['"lazy dog"', "fox*", "fox~", "fox OR dog", "title:fox", "fox -dog", "site:a.example.org fox"])
+def test_other_queries_are_walked(q):
+    assert not search._words_only(parse(q))
+
+
+@pytest.mark.parametrize("q", ['"lazy dog"', "fox*", "fox~", "fox OR dog", "fox -dog"])
+def test_other_shapes_are_not_read_as_loose_words(index, q):
+    assert loose_words(plan(parse(q), index.searcher().reader()).tiers) is None
+
+
+def test_search_answers_the_same_with_and_without_the_accumulator(index, monkeypatch):
+    requests = [SearchRequest(q, page=p, site=s) for q in QUERIES for p in (1, 3) for s in (None, "c.example.net")]
+    fast = [index.search(r) for r in requests]
+    monkeypatch.setattr(search, "ACCUMULATE", False)
+    index._cache.clear()
+    walked = [index.search(r) for r in requests]
+    for f, w in zip(fast, walked):
+        assert ([h.id for h in f.hits], f.total, f.facets) == ([h.id for h in w.hits], w.total, w.facets)
+
+
+def test_any_weighting_of_frequency_and_length_works(index):
+    """Whoosh's own BM25F is scored from the arrays as well; TF-IDF (not a function of
+    frequency and length) is walked instead."""
+    ix = whoosh_index.open_dir(str(index.root / index.generation))
+    tiers = plan(parse("quick brown fox"), index.searcher().reader()).tiers
+    with ix.searcher(weighting=scoring.BM25F()) as bm25f:
+        assert_same(*both(bm25f, tiers, None, 0, 1000))
+    with ix.searcher(weighting=scoring.TF_IDF()) as tf_idf:
+        with pytest.raises(Unreadable):
+            both(tf_idf, tiers, None, 0, 10)
+        deadline = time.perf_counter() + 60
+        assert_same(_ranked_page(tf_idf, tiers, None, 0, 10, deadline, accumulate=True),
+                    _walked_page(tf_idf, tiers, None, 0, 10, deadline))
+
+
+def test_a_phrases_bound_is_its_score_where_it_is_found(index):
+    """What makes the candidates enough: a phrase adds at most its bound, and where it is
+    found it adds exactly that."""
+    searcher = index.searcher()
+    arrays = accumulator(searcher, FACETS)
+    for words in (("quick", "brown"), ("river", "bank"), ("fox", "dog")):
+        found = {h.docnum: h.score for h in searcher.search(wq.Phrase(RANK_FIELD, list(words), boost=0.3), limit=None)}
+        bound = arrays.phrase_bound((PhraseBonus(RANK_FIELD, words, 0.3),))
+        assert found
+        assert {d: float(bound[d]) for d in found} == pytest.approx(found)
+
+
+def test_among_keeps_the_querys_scores(index):
+    searcher = index.searcher()
+    tier = plan(parse("quick brown fox"), searcher.reader()).tiers[-1]
+    everything = {h.docnum: h.score for h in searcher.search(tier, limit=None)}
+    some = sorted(everything)[::7]
+    among = {h.docnum: h.score for h in searcher.search(Among(tier, some, accumulator(searcher, FACETS)), limit=None)}
+    assert among == {d: everything[d] for d in some}
+
+
+def test_the_first_stage_counts_what_whoosh_counts(index):
+    searcher = index.searcher()
+    arrays = accumulator(searcher, FACETS)
+    stage = arrays.first_stage(loose_words([word("fox", 1.0)]), None, 10)
+    results = searcher.search(word("fox", 1.0), limit=None, groupedby=FACETS)
+    assert stage.total == len(results)
+    for name in FACETS:
+        assert {k: len(v) for k, v in results.groups(name).items()} == stage.facets[name]
+
+
+def test_the_arrays_go_with_their_searcher(index):
+    """A worker that switches to a new generation does not keep the old one's arrays."""
+    searcher = whoosh_index.open_dir(str(index.root / index.generation)).searcher(weighting=BM25())
+    arrays = weakref.ref(accumulator(searcher, FACETS))
+    tiers = plan(parse("quick brown fox"), searcher.reader()).tiers
+    both(searcher, tiers, Filters(site="a.example.org").query(), 0, 10)
+    assert arrays() is accumulator(searcher, FACETS)
+    searcher.close()
+    del searcher
+    gc.collect()
+    assert arrays() is None
+
+
+def test_the_cache_drops_the_least_recently_used_past_its_budget():
+    lru = _LRU(10)
+    lru.put("a", 1, 4)
+    lru.put("b", 2, 4)
+    assert lru.get("a") == 1  # now b is the least recently used
+    lru.put("c", 3, 4)
+    assert (lru.get("a"), lru.get("b"), lru.get("c"), lru.used) == (1, None, 3, 8)
+    lru.put("huge", 4, 50)  # alone over the budget: kept, the others dropped
+    assert (lru.get("a"), lru.get("huge"), lru.used) == (None, 4, 50)
