@@ -15,10 +15,12 @@ finder, the repetition counts) is stored in each generation's folder.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
 import time
 from collections import Counter, deque
@@ -292,8 +294,23 @@ def _cleaning_pool(workers: int) -> Executor:
     """Processes that clean batches of pages (forked: forkserver and spawn would re-import
     the caller's main module, which a script without a main guard cannot bear)."""
     if workers > 1:
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_die_with_parent, initargs=(os.getpid(),))
     return _InlineExecutor()
+
+
+PR_SET_PDEATHSIG = 1  # Linux prctl option
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make a cleaning worker end when the ingest that forked it is killed: a SIGKILLed
+    parent cannot shut its pool down, and the workers would linger, idle, for ever."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the workers end when their pipe does
+        return
+    if os.getppid() != parent:  # killed before the prctl took effect
+        os._exit(1)
 
 
 def _ordered_map(pool: Executor, batches: Iterable[tuple[tuple, list[RawPage]]], window: int = 8):

@@ -162,6 +162,23 @@ KILL_POINTS = {
 }
 
 
+def _processes_mentioning(path, wait: float = 5.0) -> list[str]:
+    """Command lines of live processes that name path, after giving them `wait` s to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if proc.name.isdigit() and str(path) in cmdline:
+                found.append(cmdline)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def test_ingest_killed_at_any_point_leaves_a_serving_index(tmp_path, corpora):
     index = tmp_path / "index"
     assert ingest_process(corpora["old"], index).wait() == 0
@@ -176,6 +193,7 @@ def test_ingest_killed_at_any_point_leaves_a_serving_index(tmp_path, corpora):
             wait(process, index)
             process.kill()
             process.wait()
+            assert not _processes_mentioning(index), f"{point}: the killed ingest left processes behind"
             after = current_generation(index)
             # Whatever the moment, the generation CURRENT names is whole and is served.
             assert has_index(index)
