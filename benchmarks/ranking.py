@@ -258,7 +258,7 @@ def table(results: dict, engines: list[str], command: str) -> str:
         row = [name]
         for engine in engines:
             score = results[name].get(engine, {}).get("nDCG@10")
-            row.append("—" if score is None else f"{score:.3f}")
+            row.append("—" if score is None else f"{score:.4f}")
         row.append(f"≥ {GOALS.get(name, float('nan')):.2f}")
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "Mean latency per query (ms; ours includes snippets for 100 hits):", "",
