@@ -285,8 +285,12 @@ class Accumulator:
         return postings.docs
 
     def postings(self, field: str, text: str | bytes) -> TermPostings:
-        """A term's postings over every segment, with their BM25 scores."""
-        key = (field, self.searcher.schema[field].to_bytes(text))
+        """A term's postings over every segment, with their BM25 scores (none for a field the
+        index lacks or a text the field cannot hold, as Whoosh's Term finds none)."""
+        try:
+            key = (field, self.searcher.schema[field].to_bytes(text))
+        except (KeyError, ValueError):
+            return TermPostings(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0))
         cached = self._terms.get(key)
         if cached is None:
             cached = self._read(*key)
@@ -493,7 +497,7 @@ class Among(wq.WrappingQuery):
         self.docnums = np.unique(np.asarray(docnums, dtype=np.int64))
         self.arrays = arrays
 
-    def _rewrap(self, child: wq.Query) -> "Among":
+    def _rewrap(self, child: wq.Query) -> Among:
         return Among(child, self.docnums, self.arrays)
 
     def __eq__(self, other) -> bool:
@@ -553,7 +557,7 @@ class _Positions:
     each read from the index when a phrase asks for it, as most candidates never are, and
     kept in `cache` (a query's feedback round asks for the same ones as its final round)."""
 
-    def __init__(self, reader, offset: int, fieldname: str, text, ids: list[int], cache: "_LRU") -> None:
+    def __init__(self, reader, offset: int, fieldname: str, text, ids: list[int], cache: _LRU) -> None:
         self._reader = reader
         self._offset = offset
         self._fieldname = fieldname

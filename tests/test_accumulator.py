@@ -125,6 +125,12 @@ def test_words_that_only_reorder_are_scored_too(index):
         assert_same(*both(index.searcher(), tiers, filters.query(), 0, 1000))
 
 
+def test_a_field_the_index_lacks_matches_nothing(index):
+    words = [wq.Or([wq.Term(RANK_FIELD, "fox"), wq.Term("no_such_field", "fox")]), word("dog", 1.0)]
+    tiers = [wq.And(words), wq.Or(words)]
+    assert_same(*both(index.searcher(), tiers, None, 0, 1000))
+
+
 @pytest.mark.parametrize("q", ['"lazy dog"', "fox*", "fox~", "fox OR dog", "title:fox", "fox -dog", "site:a.example.org fox"])
 def test_other_queries_are_walked(q):
     assert not search._words_only(parse(q))
