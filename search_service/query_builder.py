@@ -82,6 +82,11 @@ class Plan:
     feedback_words: list[str] = field(default_factory=list)
 
     @property
+    def words_only(self) -> bool:
+        """A query of loose words alone: no phrase, prefix, fuzzy word, OR, scope or exclusion."""
+        return bool(self.feedback_words)
+
+    @property
     def broadest(self) -> wq.Query:
         """The tier that matches every document any tier matches."""
         return self.tiers[-1]

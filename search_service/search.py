@@ -171,13 +171,13 @@ class SearchIndex:
     def _run_plan(searcher, parsed: ParsedQuery, request: SearchRequest, filters, deadline: float):
         query_plan = plan(parsed, searcher.reader())
         start = (request.page - 1) * request.per_page
-        if request.sort != "date" and query_plan.feedback_words:
+        if request.sort != "date" and query_plan.words_only:
             query_plan = _with_feedback(searcher, parsed, query_plan, filters, deadline)
         if request.sort == "date":
             page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
         else:
             page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline,
-                                accumulate=ACCUMULATE and _words_only(parsed))
+                                accumulate=ACCUMULATE and query_plan.words_only)
         return query_plan, page
 
     # ------------------------------------------------------------------ more like this
@@ -224,8 +224,7 @@ class SearchIndex:
 
 def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, deadline: float) -> Plan:
     """The plan again, its words reweighted by pseudo-relevance feedback from its top documents."""
-    top = _ranked_page(searcher, query_plan.tiers, filters, 0, FEEDBACK_DOCS, deadline,
-                       accumulate=ACCUMULATE and _words_only(parsed))
+    top = _ranked_page(searcher, query_plan.tiers, filters, 0, FEEDBACK_DOCS, deadline, accumulate=ACCUMULATE)
     if top.partial or not top.hits:
         return query_plan
     feedback = []
@@ -234,12 +233,6 @@ def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, dea
         text = f"{fields.get('title') or ''}\n{(fields.get('text') or '')[:FEEDBACK_CHARS]}"
         feedback.append((hit.score or 0.0, analyse(text)))
     return plan(parsed, searcher.reader(), feedback=feedback_weights(query_plan.feedback_words, feedback))
-
-
-def _words_only(parsed: ParsedQuery) -> bool:
-    """True for a query of loose words alone: no phrase, prefix, fuzzy word, OR, field or exclusion."""
-    return not parsed.excluded and all(len(g) == 1 and g[0].kind == "word" and g[0].field is None
-                                       for g in parsed.groups)
 
 
 def _lexicon_vocabulary(searcher) -> Vocabulary:

@@ -14,7 +14,7 @@ from search_service.indexer import ANALYZER, CURRENT, SCHEMA, build_index, curre
 from search_service.models import Document, SearchRequest
 from search_service.query import QueryError, parse
 from search_service.query_builder import Filters, plan
-from search_service.search import SearchIndex, _accumulated_page, _walked_page, _words_only
+from search_service.search import SearchIndex, _accumulated_page, _walked_page
 from search_service.vocabulary import VOCABULARY_FILE, Vocabulary
 
 
@@ -196,9 +196,9 @@ def test_the_accumulator_pages_as_whoosh_walks(built_index, q):
     """On the sample corpus, a query of words gets the same hits in the same order, the same
     total and the same facets from the accumulator's arrays as from Whoosh's walk."""
     searcher = SearchIndex(built_index).searcher()
-    parsed = parse(q)
-    assert _words_only(parsed)
-    tiers = plan(parsed, searcher.reader()).tiers
+    query_plan = plan(parse(q), searcher.reader())
+    assert query_plan.words_only
+    tiers = query_plan.tiers
     words = loose_words(tiers)
     for filters in (Filters(), Filters(site="wsws.org"), Filters(date_from="2023-06-01"), Filters(author="Andrea Lobo")):
         for start, count in ((0, 10), (0, 2), (2, 2), (4, 3)):
