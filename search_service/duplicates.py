@@ -29,7 +29,10 @@ class DuplicateFinder:
         A document that is not a duplicate is remembered for the ones after it.
         """
         words = _WORD.findall(doc.text.lower())
-        digest = hashlib.blake2b(" ".join(words).encode(), digest_size=16).digest()
+        # A record of a title alone (a brief, a catalogue entry) is told apart by its title:
+        # by its empty text, every such record would repeat the first one.
+        key = words or ["\0title"] + _WORD.findall(doc.title.lower())
+        digest = hashlib.blake2b(" ".join(key).encode(), digest_size=16).digest()
         if digest in self._exact:
             return self._exact[digest]
         sketch = _sketch(words)
