@@ -16,6 +16,9 @@ benchmarks/README.md); each piece here is kept because it raised nDCG@10 there:
   FEEDBACK_DOCS documents join the ranking query at up to FEEDBACK_WEIGHT of a query word.
   They only reorder: the documents that match stay those the user's words match. The
   query's own words keep weight 1 each, so a long query is moved less than a short one.
+  Each document's words count as their share of it, smoothed by FEEDBACK_SMOOTHING words
+  (Dirichlet): unsmoothed, a record of a title alone gave each of its five words a fifth of
+  its weight and drowned the abstracts beside it (CACM, half of it titles: 0.490 → 0.510).
 """
 from __future__ import annotations
 
@@ -39,6 +42,9 @@ PROXIMITY_WEIGHT = 0.3
 FEEDBACK_DOCS = 5
 FEEDBACK_TERMS = 10
 FEEDBACK_WEIGHT = 0.3
+# Pseudo-words added to each feedback document's length, so that a short one (a title alone)
+# does not weigh its few words more than a long one weighs its main words.
+FEEDBACK_SMOOTHING = 50
 
 # English function words (NLTK's list). They are matched through the analyser, so the
 # set below holds their stems.
@@ -121,8 +127,8 @@ def feedback_weights(
     for score, words in feedback:
         if not words:
             continue
-        # A word's share of the document, weighted by the document's share of the scores.
-        share = score / total / len(words)
+        # A word's (smoothed) share of the document, weighted by the document's share of the scores.
+        share = score / total / (len(words) + FEEDBACK_SMOOTHING)
         for word, count in Counter(w for w in words if w not in stops and len(w) > 1 and not w.isdigit()).items():
             relevance[word] += share * count
     top = sorted(relevance.items(), key=lambda wv: -wv[1])[:terms]

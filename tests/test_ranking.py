@@ -146,6 +146,15 @@ def test_feedback_keeps_the_query_words_and_adds_the_top_documents_words():
     assert feedback_weights(["glacier"], []) == {"glacier": 1}
 
 
+def test_a_short_feedback_document_does_not_outweigh_a_long_one():
+    abstract = ("moraine " * 20 + " ".join(f"filler{i}" for i in range(180))).split()
+    title_alone = "lake outburst flood".split()
+    weights = feedback_weights(["glacier"], [(1.0, abstract), (1.0, title_alone)])
+    # "moraine" is a tenth of the abstract; each title word, a third of three words.
+    assert weights["moraine"] == pytest.approx(FEEDBACK_WEIGHT)
+    assert weights["lake"] < weights["moraine"] / 2
+
+
 def test_feedback_reorders_by_the_top_documents_topic_but_adds_no_matches(tmp_path):
     topic = "ice sheet runoff meltwater crevasse "
     index = make_index(tmp_path, {
