@@ -9,6 +9,11 @@ Phrases (the proximity bonus) need positions, which the arrays do not hold: they
 each document's phrases can add, and only the documents whose bound could put them on the
 page go back to Whoosh, whose tier queries, restricted to them by `Among`, score them exactly.
 
+A query of one exact phrase is read the same way from arrays of its words' positions (each
+position as one int64, document << 32 | position): the documents where the words stand side
+by side are an intersection of sorted arrays, not a walk that decodes every posting's
+positions again for every query (the slowest queries at 100k documents were phrases).
+
 What the arrays hold is what Whoosh would use: postings of every segment at its document
 offset, field lengths as the one-byte lengths Whoosh stores, deleted documents masked out,
 facet values as Whoosh's categorizers name them. Anything this module cannot read that way
@@ -28,13 +33,15 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
 
-# Postings kept per generation (16 bytes each with their scores: ~40 MB). A query's terms
+# Postings kept per generation (16 bytes each with their scores: ~80 MB). A query's terms
 # are read from the index again only when they fell out of this.
-POSTINGS_BUDGET = 2_500_000
+POSTINGS_BUDGET = 5_000_000
 # Filter masks kept per generation, in bytes (one byte per document each).
 MASKS_BUDGET = 16_000_000
 # Positions of a term in a document kept per generation, for phrases (~200 bytes each).
 POSITIONS_BUDGET = 50_000
+# Positions of whole terms kept per generation, for exact phrases (8 bytes each: ~24 MB).
+TERM_POSITIONS_BUDGET = 3_000_000
 # Documents rescored by Whoosh at the most: this many, or four pages' worth of the page
 # asked if more (beyond them the page may differ from a walk's: see _candidates).
 MIN_CANDIDATES = 200
@@ -159,6 +166,36 @@ def _word(query: wq.Query) -> tuple[ScoredTerm, ...] | None:
     return tuple(ScoredTerm(t.fieldname, t.text, t.boost) for t in terms)
 
 
+@dataclass(frozen=True)
+class ExactPhrase:
+    """A query of one exact phrase in one field: it matches the documents where the words
+    stand side by side, each scored as Whoosh scores a Phrase, `boost` × the sum of its
+    words' scores (a word the phrase repeats, each time)."""
+
+    field: str
+    words: tuple[str, ...]
+    boost: float
+
+
+def exact_phrase(tiers: list[wq.Query]) -> ExactPhrase | None:
+    """The phrase of tiers made of one exact phrase (query_builder's Or of one Phrase, or
+    the Phrase), or None for tiers of any other shape."""
+    if len(tiers) != 1:
+        return None
+    query = tiers[0]
+    if type(query) is wq.Or and _plain(query) and len(query.subqueries) == 1:
+        query = query.subqueries[0]
+    # Whoosh's slop 1 is side by side; a looser phrase matches by spans the arrays do not follow.
+    if type(query) is not wq.Phrase or query.slop != 1 or len(query.words) < 2:
+        return None
+    return ExactPhrase(query.fieldname, tuple(query.words), query.boost)
+
+
+def arrays_ranking(tiers: list[wq.Query]) -> LooseWords | ExactPhrase | None:
+    """What the arrays can rank of these tiers (loose words, or one exact phrase), or None."""
+    return loose_words(tiers) or exact_phrase(tiers)
+
+
 # ---------------------------------------------------------------------- the first stage
 
 
@@ -213,6 +250,7 @@ class Accumulator:
         self._terms = _LRU(POSTINGS_BUDGET)
         self._masks = _LRU(MASKS_BUDGET)
         self.positions = _LRU(POSITIONS_BUDGET)  # (field, term, document) → encoded positions
+        self._term_positions = _LRU(TERM_POSITIONS_BUDGET)  # (field, term) → sorted int64 keys
         self._lengths: dict[str, np.ndarray] = {}
         self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
         self._live: np.ndarray | None = None
@@ -260,6 +298,66 @@ class Accumulator:
             candidates.append(_candidates(tier, low[tier], high[tier], wanted))
             wanted -= len(tier)
         return FirstStage(len(docs), facets, candidates)
+
+    def stage(self, ranking: LooseWords | ExactPhrase, filters: wq.Query | None, wanted: int) -> FirstStage:
+        """Total, facets and candidates of a ranking arrays_ranking read."""
+        if isinstance(ranking, ExactPhrase):
+            return self.phrase_stage(ranking, filters, wanted)
+        return self.first_stage(ranking, filters, wanted)
+
+    def phrase_stage(self, phrase: ExactPhrase, filters: wq.Query | None, wanted: int) -> FirstStage:
+        """first_stage of a query of one exact phrase: its documents are known exactly, and
+        so are their scores."""
+        docs = self.phrase_docs(phrase.field, phrase.words)
+        keep = self.live()[docs]
+        if filters is not None:
+            keep &= self.mask(filters)[docs]
+        docs = docs[keep]
+        score = np.zeros(len(docs))
+        for word in phrase.words:
+            postings = self.postings(phrase.field, word)
+            score += postings.scores[postings.among(docs)]  # every phrase document has each word
+        score *= phrase.boost
+        facets = {name: self.facet_counts(name, docs) for name in self.facets}
+        return FirstStage(len(docs), facets, [_candidates(docs, score, score, wanted)])
+
+    def phrase_docs(self, field: str, words: tuple[str, ...]) -> np.ndarray:
+        """The documents (sorted numbers, deleted ones included) where the words stand side
+        by side in this order."""
+        starts = None  # the phrase's possible starts so far, as document << 32 | position
+        for i, word in enumerate(words):
+            keys = self.term_positions(field, word) - i
+            starts = keys if starts is None else _intersection(starts, keys)
+            if not len(starts):
+                break
+        return np.unique(starts >> 32).astype(np.int32)
+
+    def term_positions(self, field: str, text: str | bytes) -> np.ndarray:
+        """Every position of a term in every document, as sorted int64 document << 32 | position."""
+        try:
+            key = (field, self.searcher.schema[field].to_bytes(text))
+        except (KeyError, ValueError):
+            return np.zeros(0, np.int64)
+        cached = self._term_positions.get(key)
+        if cached is None:
+            cached = self._read_positions(*key)
+            self._term_positions.put(key, cached, max(1, len(cached)))
+        return cached
+
+    def _read_positions(self, field: str, text: bytes) -> np.ndarray:
+        form = self.searcher.schema[field].format
+        if not form.supports("positions"):
+            raise Unreadable(f"field {field} holds no positions")
+        decode = form.decode_positions
+        keys: list[int] = []
+        for leaf, offset in self._leaves:
+            reader = leaf.reader()
+            if (field, text) in reader:
+                ids, values = _read_values(reader.postings(field, text))
+                for doc, value in zip(ids, values):
+                    base = (offset + doc) << 32
+                    keys.extend([base + p for p in decode(value)])
+        return np.asarray(keys, dtype=np.int64)
 
     def phrase_bound(self, phrases: tuple[PhraseBonus, ...]) -> np.ndarray:
         """The most each document's phrases can add: each phrase's score where the document
@@ -384,31 +482,62 @@ class Accumulator:
 def _read_postings(matcher) -> tuple[list, list]:
     """(document numbers, frequencies) of one segment's posting list, deleted ones included
     (the live mask takes them out), read block by block rather than posting by posting."""
+    ids, weights = _read_blocks(matcher, values=False)
+    if len(weights) != len(ids):
+        raise Unreadable("postings with more or fewer frequencies than documents")
+    return ids, weights
+
+
+def _read_values(matcher) -> tuple[list, list]:
+    """(document numbers, encoded positions) of one segment's posting list, deleted ones
+    included, block by block."""
+    ids, values = _read_blocks(matcher, values=True)
+    if len(values) != len(ids) or any(v is None for v in values):
+        raise Unreadable("postings without positions")
+    return ids, values
+
+
+def _read_blocks(matcher, values: bool) -> tuple[list, list]:
+    """(document numbers, frequencies or values) of one segment's posting list."""
     if isinstance(matcher, FilterMatcher):  # the segment's deletions
         matcher = matcher.child
     ids: list = []
-    weights: list = []
+    data: list = []
     try:
         if isinstance(matcher, W3LeafMatcher):
             while matcher.is_active():
                 matcher._read_ids()
-                matcher._read_weights()
                 ids.extend(matcher._ids)
-                weights.extend(matcher._weights)
+                if values:
+                    matcher._read_values()
+                    data.extend(matcher._values)
+                else:
+                    matcher._read_weights()
+                    data.extend(matcher._weights)
                 matcher._next_block()
         elif isinstance(matcher, ListMatcher):  # postings inlined in the term's entry
             ids.extend(matcher._ids)
-            if matcher._all_weights:
-                weights.extend([matcher._all_weights] * len(ids))
+            if values:
+                data.extend(matcher._values or ())
+            elif matcher._all_weights:
+                data.extend([matcher._all_weights] * len(ids))
             else:
-                weights.extend(matcher._weights or [1.0] * len(ids))
+                data.extend(matcher._weights or [1.0] * len(ids))
         else:
             raise Unreadable(f"postings read by {type(matcher).__name__}")
     except (AttributeError, TypeError) as exc:  # a codec of another layout
         raise Unreadable(f"postings of another layout ({exc})") from exc
-    if len(weights) != len(ids):
-        raise Unreadable("postings with more or fewer frequencies than documents")
-    return ids, weights
+    return ids, data
+
+
+def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values of two sorted arrays of distinct values that are in both."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return a[b[at] == a]
 
 
 def _candidates(docs: np.ndarray, low: np.ndarray, high: np.ndarray, wanted: int) -> Candidates:

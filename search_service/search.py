@@ -20,7 +20,7 @@ from whoosh import highlight, sorting
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .accumulator import Among, LooseWords, Unreadable, accumulator, loose_words
+from .accumulator import Among, ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
 from .indexer import ANALYZER, RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
@@ -177,7 +177,7 @@ class SearchIndex:
             page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
         else:
             page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline,
-                                accumulate=ACCUMULATE and query_plan.words_only)
+                                accumulate=ACCUMULATE)
         return query_plan, page
 
     # ------------------------------------------------------------------ more like this
@@ -272,27 +272,28 @@ def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
                  accumulate: bool = False) -> _Page:
     """Hits at [start, start+count) of the tiers laid end to end, the total and the facets.
 
-    With `accumulate` (tiers of loose words), the accumulator's arrays pick the documents
-    worth scoring and Whoosh scores only those (_accumulated_page); tiers of another shape,
-    or an index the arrays cannot read, are walked with Whoosh (_walked_page).
+    With `accumulate`, tiers the accumulator reads (loose words, one exact phrase) have its
+    arrays pick the documents worth scoring and Whoosh score only those (_accumulated_page);
+    tiers of another shape, or an index the arrays cannot read, are walked with Whoosh
+    (_walked_page).
     """
-    words = loose_words(tiers) if accumulate else None
-    if words is not None:
+    ranking = arrays_ranking(tiers) if accumulate else None
+    if ranking is not None:
         try:
-            return _accumulated_page(searcher, tiers, words, filters, start, count, deadline)
+            return _accumulated_page(searcher, tiers, ranking, filters, start, count, deadline)
         except Unreadable:
             pass
     return _walked_page(searcher, tiers, filters, start, count, deadline)
 
 
-def _accumulated_page(searcher, tiers, words: LooseWords, filters, start: int, count: int,
+def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filters, start: int, count: int,
                       deadline: float) -> _Page:
     """_walked_page's answer from the accumulator: its arrays count the total and the facets
     and bound each document's score; the tiers score exactly only the documents whose bound
     could put them on the page (Among)."""
     wanted = start + count
     arrays = accumulator(searcher, FACETS)
-    stage = arrays.first_stage(words, filters, wanted)
+    stage = arrays.stage(ranking, filters, wanted)
     hits, partial = [], False
     for tier, candidates in zip(tiers, stage.candidates):
         if len(candidates.docs):

@@ -14,7 +14,8 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from search_service import search
-from search_service.accumulator import _LRU, Among, PhraseBonus, Unreadable, accumulator, loose_words
+from search_service.accumulator import (_LRU, Among, ExactPhrase, PhraseBonus, Unreadable, accumulator, arrays_ranking,
+                                        exact_phrase, loose_words)
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, TITLE_WEIGHT, build_index, current_generation
 from search_service.models import Document, SearchRequest
@@ -79,10 +80,10 @@ def index(tmp_path_factory) -> SearchIndex:
 
 def both(searcher, tiers, filters, start: int, count: int):
     """(the accumulator's page, the walk's page) of tiers."""
-    words = loose_words(tiers)
-    assert words is not None
+    ranking = arrays_ranking(tiers)
+    assert ranking is not None
     deadline = time.perf_counter() + 60
-    return (_accumulated_page(searcher, tiers, words, filters, start, count, deadline),
+    return (_accumulated_page(searcher, tiers, ranking, filters, start, count, deadline),
             _walked_page(searcher, tiers, filters, start, count, deadline))
 
 
@@ -131,6 +132,43 @@ def test_a_field_the_index_lacks_matches_nothing(index):
     assert_same(*both(index.searcher(), tiers, None, 0, 1000))
 
 
+PHRASES = ['"lazy dog"', 'title:"lazy dog"', '"the dog"', '"dog dog"', '"quick brown fox"', '"of the"', '"harbour zebra"', '"fox fox fox"']
+
+
+@pytest.mark.parametrize("q", PHRASES)
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr(f.query()))
+def test_an_exact_phrase_ranks_as_whoosh_ranks_it(index, q, filters):
+    searcher = index.searcher()
+    tiers = plan(parse(q), searcher.reader()).tiers
+    assert isinstance(exact_phrase(tiers), ExactPhrase)
+    fast, walk = both(searcher, tiers, filters.query(), 0, 1000)
+    assert_same(fast, walk)
+    if q in ('"lazy dog"', '"the dog"') and filters.query() is None:
+        assert fast.total > 0  # phrases that are there to be found
+
+
+@pytest.mark.parametrize("q", ['"lazy dog"', '"the dog"'])
+@pytest.mark.parametrize("start", [0, 10, 37])
+def test_phrase_pages_are_the_walks_pages(index, q, start):
+    searcher = index.searcher()
+    assert_same(*both(searcher, plan(parse(q), searcher.reader()).tiers, None, start, 10))
+
+
+def test_a_phrase_is_found_only_where_its_words_stand_side_by_side(index):
+    searcher = index.searcher()
+    arrays = accumulator(searcher, FACETS)
+    found = set(arrays.phrase_docs(RANK_FIELD, ("lazi", "dog")).tolist())
+    both_words = set(arrays.postings(RANK_FIELD, "lazi").docs.tolist()) & set(arrays.postings(RANK_FIELD, "dog").docs.tolist())
+    assert found and found < both_words  # some documents have both words apart
+    walked = {d for d in searcher.docs_for_query(wq.Phrase(RANK_FIELD, ["lazi", "dog"]))}
+    assert found - walked <= {d for d in found if not arrays.live()[d]}  # deleted ones aside, Whoosh's set
+
+
+@pytest.mark.parametrize("q", ['"lazy dog"~3', '"lazy dog" fox', '"lazy dog" -fox', '"lazy"', '"lazy dog" OR fox'])
+def test_other_phrases_are_not_read_as_one_exact_phrase(index, q):
+    assert exact_phrase(plan(parse(q), index.searcher().reader()).tiers) is None
+
+
 @pytest.mark.parametrize("q", ['"lazy dog"', "fox*", "fox~", "fox OR dog", "title:fox", "fox -dog", "site:a.example.org fox"])
 def test_other_queries_are_walked(index, q):
     assert not plan(parse(q), index.searcher().reader()).words_only
@@ -142,7 +180,10 @@ def test_other_shapes_are_not_read_as_loose_words(index, q):
 
 
 def test_search_answers_the_same_with_and_without_the_accumulator(index, monkeypatch):
-    requests = [SearchRequest(q, page=p, site=s) for q in QUERIES for p in (1, 3) for s in (None, "c.example.net")]
+    others = ['"lazy dog"', '"the dog" fox', "fox*", "fox OR dog", "title:fox", "fox -dog", "site:a.example.org fox",
+              'title:"lazy dog"', '"lazy dog"~3']
+    requests = [SearchRequest(q, page=p, site=s) for q in QUERIES + PHRASES + others for p in (1, 3)
+                for s in (None, "c.example.net")]
     fast = [index.search(r) for r in requests]
     monkeypatch.setattr(search, "ACCUMULATE", False)
     index._cache.clear()
