@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import shutil
 import time
 from collections import Counter
@@ -23,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
-from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.support.charset import accent_map
+from whoosh.fields import ID, STORED, Schema
 
+# ANALYZER and vocabulary_words: also imported from here by search, query_builder and tests.
+from .analysis import ANALYZER, AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words  # noqa: F401
 from .models import Document
 from .vocabulary import read_counts, write_vocabulary
 
@@ -34,16 +33,6 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the one served and the one before, for readers still on it
-
-# Words (and dotted abbreviations like U.S.) only: Whoosh's default pattern also takes
-# "*" into tokens, which would make a literal "*" a searchable term.
-TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
-
-# Lowercase, fold accents (López = Lopez), stem English (Snowball; Whoosh's Porter
-# leaves "running" as "runn"); keep stopwords so that
-# phrases like "the who" and "US border" stay exact.
-ANALYZER = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(lang="en")
-_TOKEN = re.compile(TOKEN_PATTERN)  # ANALYZER's tokenizer, for vocabulary_words
 
 # Ranking fields. Words are scored on `content` (title and text as one field, so BM25 sees
 # one document length and one term frequency) plus the title at TITLE_WEIGHT of that; see
@@ -56,8 +45,8 @@ SCHEMA = Schema(
     source=ID(stored=True),
     url=STORED(),
     site=ID(stored=True, sortable=True),
-    title=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
-    author=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
+    title=AnalysedText(stored=True),
+    author=AnalysedText(stored=True),
     published=ID(stored=True, sortable=True),
     year=ID(sortable=True),  # of published, for the facet
     lang=ID(stored=True),
@@ -68,7 +57,7 @@ SCHEMA = Schema(
     # title + text, for ranking and phrases. No `spelling=True`: that indexed every word again, unstemmed
     # and with postings, doubling the index and its build time, for "did you mean" and
     # completions, which read the generation's vocabulary file instead (vocabulary.py).
-    content=TEXT(analyzer=ANALYZER, phrase=True),
+    content=AnalysedText(),
 )
 
 # Fields searched by a query's words and phrases (title and text: `content` holds both).
@@ -181,30 +170,35 @@ def write_generation(
     return BuildReport(generation, count, total, time.monotonic() - started)
 
 
-def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable[str], on_document,
-                     words: Counter[str]) -> int:
-    """Delete the sources' documents, add the documents, and count their words into `words`."""
+def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], delete_sources: Iterable[str],
+                     on_document, words: Counter[str]) -> int:
+    """Delete the sources' documents, add the documents, and count their words into `words`.
+
+    Documents not analysed yet are analysed here, in the writer's process.
+    """
     writer = ix.writer(limitmb=256)
     count = 0
     try:
         for source in delete_sources:
             writer.delete_by_term("source", source)
-        for doc in documents:
-            content = _content(doc.title, doc.text)
+        for item in documents:
+            analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
+            doc = analysed.doc
             writer.add_document(
                 id=doc.id,
                 source=doc.source,
                 url=doc.url,
                 site=doc.site,
-                title=doc.title,
-                author=doc.author,
                 published=doc.published,
                 year=doc.published[:4] if doc.published else None,
                 lang=doc.lang,
                 text=doc.text,
-                content=content,
+                # title, author, content: their postings; Whoosh stores the _stored_ text
+                **analysed.fields,
+                _stored_title=doc.title,
+                _stored_author=doc.author,
             )
-            words.update(vocabulary_words(content))
+            words.update(analysed.words)
             count += 1
             if on_document:
                 on_document(doc)
@@ -213,20 +207,6 @@ def _write_documents(ix, documents: Iterable[Document], delete_sources: Iterable
         raise
     writer.commit()
     return count
-
-
-def _content(title: str | None, text: str | None) -> str:
-    """The ranking field's text: title and text as one."""
-    return f"{title or ''}\n{text or ''}"
-
-
-def vocabulary_words(text: str) -> set[str]:
-    """The distinct words of text as the vocabulary holds them: alphabetic, and spelled as
-    ANALYZER spells them without stemming (what query_builder.fold makes of a typed word)."""
-    # Folding each distinct token once, without Whoosh's per-token machinery, keeps this
-    # to a small part of the indexing time.
-    folded = {token.lower().translate(accent_map) for token in set(_TOKEN.findall(text))}
-    return {word for word in folded if word.isalpha()}
 
 
 def _kept_words(ix, folder: Path, delete_sources: list[str]) -> Counter[str]:
@@ -245,7 +225,7 @@ def _kept_words(ix, folder: Path, delete_sources: list[str]) -> Counter[str]:
 
 
 def _stored_words(fields: dict) -> set[str]:
-    return vocabulary_words(_content(fields.get("title"), fields.get("text")))
+    return vocabulary_words(content(fields.get("title"), fields.get("text")))
 
 
 def _remove_abandoned_generations(root: Path) -> None:

@@ -3,8 +3,9 @@
 Cleaning, the costly part, runs in a pool of processes over batches of pages; documents
 come back in corpus order, duplicates are dropped, and the rest are spooled to a temporary
 file while their short paragraphs are counted per site. Indexing then reads the spool back,
-strips each site's repeated paragraphs, and writes a new index generation that is switched
-in only when complete. The writer lock is held throughout, so a second ingest stops at once
+strips each site's repeated paragraphs, has the same pool analyse the documents' text into
+postings (analysis.py), and writes them into a new index generation that is switched in
+only when complete. The writer lock is held throughout, so a second ingest stops at once
 instead of after doing all the work.
 
 When the index already has a generation, an ingest is incremental: every page is read and
@@ -28,10 +29,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
 from . import __version__
+from .analysis import PreanalysedDocument, preanalyse_batch
 from .cleaning import RepeatedParagraphs, clean_page
 from .duplicates import DuplicateFinder
 from .indexer import SCHEMA, current_generation, has_index, write_generation, writer_lock
@@ -40,7 +43,7 @@ from .sources import DEFAULT_MAX_BYTES, corpus_files, read_file
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-BATCH_PAGES = 64  # pages sent to a cleaning process at a time
+BATCH_PAGES = 64  # pages (or documents to analyse) sent to a worker process at a time
 STATE_FILE = "ingest-state.pickle"
 
 
@@ -115,14 +118,15 @@ def ingest(
             page_spool.seek(0)
             pages = ((("cleaning", n, count), page) for n, page in enumerate(_unspool(page_spool), start=1))
         spooled = 0
-        pool = _cleaning_pool(workers or os.cpu_count() or 1)
+        pool = stack.enter_context(_worker_pool(workers or os.cpu_count() or 1))
         for doc in _cleaned(pages, pool, state.duplicates, summary, progress):
             state.repetition.count(doc)
             pickle.dump(doc, doc_spool, protocol=pickle.HIGHEST_PROTOCOL)
             spooled += 1
         doc_spool.seek(0)
         state.pages = seen
-        documents = _counted(_without_repeats(_unspool(doc_spool), state.repetition, summary), spooled, progress)
+        documents = _without_repeats(_unspool(doc_spool), state.repetition, summary)
+        documents = _counted(_preanalysed(documents, pool), spooled, progress)
         report = write_generation(documents, root, base=base, delete_sources=stale,
                                   before_switch=lambda folder: _save_state(folder, state))
     summary.documents = report.documents
@@ -205,30 +209,36 @@ def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summ
 def _cleaned(pages, pool: Executor, finder: DuplicateFinder, summary: IngestSummary,
              progress: Progress | None) -> Iterator[Document]:
     """Clean documents in corpus order, without duplicates; skips go into the summary."""
-    with pool:
-        for label, results in _ordered_map(pool, _batched(pages)):
-            for item in results:
-                if isinstance(item, SkippedFile):
-                    summary.skipped.append(item)
-                elif (original := finder.original_of(item)) is not None:
-                    summary.duplicates.append((item.source, original))
-                else:
-                    yield item
-            if progress:
-                progress(*label)
+    for label, results in _ordered_map(pool, clean_batch, _batched(pages)):
+        for item in results:
+            if isinstance(item, SkippedFile):
+                summary.skipped.append(item)
+            elif (original := finder.original_of(item)) is not None:
+                summary.duplicates.append((item.source, original))
+            else:
+                yield item
+        if progress:
+            progress(*label)
+
+
+def _preanalysed(documents: Iterable[Document], pool: Executor) -> Iterator[PreanalysedDocument]:
+    """The documents analysed for the writer by the pool, in order (the writer's process
+    would otherwise spend most of its time analysing)."""
+    for _, analysed in _ordered_map(pool, preanalyse_batch, ((None, batch) for batch in _chunks(documents))):
+        yield from analysed
 
 
 def _batched(pages) -> Iterator[tuple[tuple, list[RawPage]]]:
     """Batches of pages, each with the progress label of its last page."""
-    batch: list[RawPage] = []
-    label: tuple = ("cleaning", 0, 0)
-    for label, page in pages:
-        batch.append(page)
-        if len(batch) >= BATCH_PAGES:
-            yield label, batch
-            batch = []
-    if batch:
-        yield label, batch
+    for chunk in _chunks(pages):
+        yield chunk[-1][0], [page for _, page in chunk]
+
+
+def _chunks(items: Iterable, size: int = BATCH_PAGES) -> Iterator[list]:
+    """Lists of `size` consecutive items (the last one shorter)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _unspool(spool: IO[bytes]) -> Iterator:
@@ -249,14 +259,14 @@ def _without_repeats(documents: Iterable[Document], repetition: RepeatedParagrap
             summary.skipped.append(SkippedFile(doc.source, "no main text found (only text repeated across the site)"))
 
 
-def _counted(documents: Iterable[Document], total: int, progress: Progress | None) -> Iterator[Document]:
+def _counted(documents: Iterable, total: int, progress: Progress | None) -> Iterator:
     for done, doc in enumerate(documents, start=1):
         yield doc
         if progress and (done % 100 == 0 or done == total):
             progress("indexing", done, total)
 
 
-# ------------------------------------------------------------------ cleaning, in processes
+# ------------------------------------------------------------------ cleaning and analysis, in processes
 
 
 def clean_batch(pages: list[RawPage]) -> list[Document | SkippedFile]:
@@ -290,9 +300,10 @@ class _InlineExecutor(Executor):
         return future
 
 
-def _cleaning_pool(workers: int) -> Executor:
-    """Processes that clean batches of pages (forked: forkserver and spawn would re-import
-    the caller's main module, which a script without a main guard cannot bear)."""
+def _worker_pool(workers: int) -> Executor:
+    """Processes that clean batches of pages, then analyse documents (forked: forkserver and
+    spawn would re-import the caller's main module, which a script without a main guard
+    cannot bear)."""
     if workers > 1:
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_die_with_parent, initargs=(os.getpid(),))
@@ -303,7 +314,7 @@ PR_SET_PDEATHSIG = 1  # Linux prctl option
 
 
 def _die_with_parent(parent: int) -> None:
-    """Make a cleaning worker end when the ingest that forked it is killed: a SIGKILLed
+    """Make a worker end when the ingest that forked it is killed: a SIGKILLed
     parent cannot shut its pool down, and the workers would linger, idle, for ever."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -313,11 +324,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _ordered_map(pool: Executor, batches: Iterable[tuple[tuple, list[RawPage]]], window: int = 8):
-    """(label, cleaned batch) in input order, with at most `window` batches in flight."""
+def _ordered_map(pool: Executor, work: Callable[[list], list], batches: Iterable[tuple[object, list]],
+                 window: int = 8):
+    """(label, work(batch)) for each (label, batch) in input order, at most `window` batches in flight."""
     pending: deque = deque()
-    for label, pages in batches:
-        pending.append((label, pool.submit(clean_batch, pages)))
+    for label, batch in batches:
+        pending.append((label, pool.submit(work, batch)))
         if len(pending) >= window:
             done, future = pending.popleft()
             yield done, future.result()

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from whoosh import index as whoosh_index
+from whoosh.qparser import QueryParser
 
+from search_service.analysis import analyse_text, content, preanalyse
 from search_service.cleaning import document_id
 from search_service.indexer import (
     ANALYZER, SCHEMA, IndexBusyError, build_index, current_generation, has_index, index_stats,
-    vocabulary_words, write_generation, writer_lock,
+    open_index, vocabulary_words, write_generation, writer_lock,
 )
 from search_service.ingest import ingest
 from search_service.models import Document, SearchRequest
@@ -131,3 +134,84 @@ def test_the_vocabulary_is_in_the_generation_before_it_is_switched_in(tmp_path):
                          before_switch=lambda folder: present.append((folder / VOCABULARY_FILE).is_file()))
     assert present == [True]
     assert not [p for p in (tmp_path / current_generation(tmp_path)).iterdir() if p.name.endswith(".tmp")]
+
+
+# ------------------------------------------------------------------ analysis ahead of the writer
+
+TRICKY = [
+    "López Mérida PEÑA peña Straße naïve ÉCOLE école",  # case, accents, ß
+    "running runs runner ran; forces force forced",  # stems, several words to one stem
+    "the the the who the who, U.S. troops at the U.S.-Mexico border",  # repeats, dotted abbreviations
+    "x86 2024 3.141 under_score e.g. a.b.c. ..dots.. tail.",  # digits, underscores, dots
+    "日本語のテキスト Ελληνικά ﬁnance ａｂｃ",  # other scripts, ligatures, full-width letters
+    "",
+]
+
+
+def reference_index(docs, folder):
+    """The docs indexed the plain Whoosh way: each text field analysed by the writer, as
+    indexer.py did before it took analysed values."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), SCHEMA)
+    with ix.writer() as writer:
+        for d in docs:
+            writer.add_document(id=d.id, source=d.source, url=d.url, site=d.site, title=d.title, author=d.author,
+                                published=d.published, lang=d.lang, text=d.text, content=content(d.title, d.text))
+    return ix
+
+
+def index_contents(ix) -> dict:
+    """Everything the writer derives from the text fields: terms, postings with positions and
+    weights, field lengths, stored fields."""
+    with ix.reader() as reader:
+        postings = {(field, term): [(m.id(), m.weight(), tuple(m.value_as("positions"))) for m in _each(
+            reader.postings(field, term))] for field, term in reader.all_terms() if field in ("title", "author", "content")}
+        lengths = {field: [reader.doc_field_length(n, field) for n in range(reader.doc_count_all())]
+                   for field in ("title", "author", "content")}
+        return {"postings": postings, "lengths": lengths, "stored": list(reader.all_stored_fields())}
+
+
+def _each(matcher):
+    while matcher.is_active():
+        yield matcher
+        matcher.next()
+
+
+def scores(ix, queries: list[str]) -> list[list[tuple[int, float]]]:
+    parser = QueryParser("content", SCHEMA)
+    with ix.searcher() as searcher:
+        return [[(hit.docnum, hit.score) for hit in searcher.search(parser.parse(q), limit=None)] for q in queries]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_analyse_text_gives_the_postings_whoosh_gives(text):
+    expected = sorted(SCHEMA["content"].index(text))
+    assert sorted(analyse_text(text).postings) == expected
+    assert sorted(analyse_text(text * 3).postings) == sorted(SCHEMA["content"].index(text * 3))
+
+
+def tricky_docs() -> list:
+    docs = [doc(n, text, title) for n, (text, title) in enumerate(zip(TRICKY, reversed(TRICKY)))]
+    docs[1].author, docs[2].author = "Ana López", ""  # an author, an empty one, and none
+    docs[3].title = ""
+    return docs
+
+
+def test_preanalysed_documents_make_the_index_whoosh_makes(tmp_path):
+    docs = tricky_docs()
+    reference = reference_index(docs, tmp_path / "reference")
+    build_index([preanalyse(d) for d in docs], tmp_path / "pre")
+    build_index(docs, tmp_path / "plain")  # Documents not analysed: the writer analyses them
+    expected = index_contents(reference)
+    assert ("content", b"lopez") in expected["postings"] and ("author", b"lopez") in expected["postings"]
+    queries = ["lopez", "running", '"the who"', "u.s", "title:forces", "author:lopez", "ﬁnance OR 日本語のテキスト"]
+    for root in (tmp_path / "pre", tmp_path / "plain"):
+        _, ix = open_index(root)
+        assert index_contents(ix) == expected
+        assert scores(ix, queries) == scores(reference, queries)
+    assert all(scores(reference, queries[:5]))  # the queries find something to compare
+
+
+def test_preanalysed_words_are_the_vocabulary_words(tmp_path):
+    for d in tricky_docs():
+        assert preanalyse(d).words == vocabulary_words(content(d.title, d.text))

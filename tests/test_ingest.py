@@ -4,17 +4,20 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import random
 from pathlib import Path
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from search_service.indexer import current_generation
+from search_service.indexer import current_generation, open_index
 from search_service.ingest import ingest
-from search_service.models import SearchRequest
+from search_service.models import Document, SearchRequest
 from search_service.search import SearchIndex
 from search_service.vocabulary import read_counts
+
+from .test_indexer import index_contents, reference_index
 
 FIELDS = ("title", "author", "published", "site", "text")
 
@@ -117,6 +120,28 @@ def test_duplicates_are_indexed_once_and_reported(tmp_path, corpus_dir):
 def test_cleaning_in_processes_gives_what_one_process_gives(corpus_dir, tmp_path, folder_docs):
     ingest(corpus_dir, tmp_path, workers=2)
     assert documents(tmp_path) == folder_docs
+
+
+def test_documents_analysed_in_processes_make_the_index_whoosh_makes(corpus_dir, tmp_path):
+    """The pool analyses documents after their site's repeated paragraphs are stripped."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for page in corpus_dir.iterdir():
+        (corpus / page.name).write_bytes(page.read_bytes())
+    with open(corpus / "site.jsonl", "w") as out:
+        words = "López Mérida running runs forces forced the who U.S. border troops naïve école x86 2024".split()
+        for n in range(150):  # more than a batch of documents, each with the slogan that gets stripped
+            story = " ".join(random.Random(n).choices(words, k=40))
+            text = f"{story}.\n\nRead our sloganeering newsletter"
+            out.write(json.dumps({"url": f"https://site.example/{n}", "title": f"Naïve story {n}", "text": text}) + "\n")
+    ingest(corpus, tmp_path / "index", workers=2)
+    _, ix = open_index(tmp_path / "index")
+    with ix.searcher() as searcher:
+        stored = list(searcher.all_stored_fields())
+    assert len(stored) == 155 and not any("sloganeering" in fields["text"] for fields in stored)
+    assert {type(value) for fields in stored for value in fields.values()} == {str}  # text, not postings
+    docs = [Document(**{name: fields.get(name) for name in Document.__dataclass_fields__}) for fields in stored]
+    assert index_contents(ix) == index_contents(reference_index(docs, tmp_path / "reference"))
 
 
 # ------------------------------------------------------------------ bad input

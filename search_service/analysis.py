@@ -1,0 +1,126 @@
+"""Analysis: how a Document's text becomes index terms, done ahead of the index writer.
+
+ANALYZER turns text into terms, for indexing and for queries. Indexing also runs it before
+the writer: `preanalyse` turns a Document into the postings Whoosh's writer adds (per term:
+frequency, weight, encoded positions) and its vocabulary words, so that ingest can do it
+in its worker processes and leave the one writer process only adding postings.
+`AnalysedText` fields take such values as they are, and plain text as any TEXT field does.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.fields import TEXT
+from whoosh.formats import Positions
+from whoosh.support.charset import accent_map
+
+from .models import Document
+
+# Words (and dotted abbreviations like U.S.) only: Whoosh's default pattern also takes
+# "*" into tokens, which would make a literal "*" a searchable term.
+TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
+
+# Lowercase, fold accents (López = Lopez), stem English (Snowball; Whoosh's Porter
+# leaves "running" as "runn"); keep stopwords so that
+# phrases like "the who" and "US border" stay exact.
+ANALYZER = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(lang="en")
+_TOKEN = re.compile(TOKEN_PATTERN)  # ANALYZER's tokenizer
+
+# Each posting as Whoosh's writer takes it from FieldType.index (whoosh.writing.SegmentWriter.add_document).
+Posting = tuple[bytes, int, float, bytes]  # (term, frequency, weight, encoded positions)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A text field's value analysed by ANALYZER: one posting per distinct term."""
+
+    postings: tuple[Posting, ...]
+
+
+@dataclass
+class PreanalysedDocument:
+    """A Document with its indexed text fields analysed, ready for the writer."""
+
+    doc: Document
+    fields: dict[str, Analysed]  # indexed field name → its value analysed (None values left out)
+    words: set[str]  # the document's vocabulary words (vocabulary_words of its content)
+
+
+class AnalysedText(TEXT):
+    """A TEXT field analysed by ANALYZER with positions that also takes Analysed values.
+
+    An Analysed value is added as it is (it is what TEXT.index would make of the text);
+    a stored field then needs its text as `_stored_<name>` in add_document.
+    """
+
+    def __init__(self, stored: bool = False):
+        super().__init__(analyzer=ANALYZER, phrase=True, stored=stored)
+
+    def index(self, value, **kwargs):
+        if isinstance(value, Analysed):
+            return value.postings
+        return super().index(value, **kwargs)
+
+
+_FORMAT = Positions()  # AnalysedText's format: what the postings' values encode
+
+
+def content(title: str | None, text: str | None) -> str:
+    """The ranking field's text: title and text as one."""
+    return f"{title or ''}\n{text or ''}"
+
+
+def indexed_text(doc: Document) -> dict[str, str]:
+    """The document's AnalysedText fields and their text (fields without a value left out)."""
+    fields = {"title": doc.title, "author": doc.author, "content": content(doc.title, doc.text)}
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def preanalyse(doc: Document) -> PreanalysedDocument:
+    """The document with its indexed fields analysed and its vocabulary words."""
+    fields = indexed_text(doc)
+    return PreanalysedDocument(doc, {name: analyse_text(value) for name, value in fields.items()},
+                               vocabulary_words(fields["content"]))
+
+
+def preanalyse_batch(docs: list[Document]) -> list[PreanalysedDocument]:
+    """preanalyse for a batch (one task of a process pool)."""
+    return [preanalyse(doc) for doc in docs]
+
+
+def analyse_text(text: str) -> Analysed:
+    """What AnalysedText's TEXT.index makes of text (Positions.word_values), computed faster."""
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    for position, term in enumerate(map(_term, _TOKEN.findall(text))):
+        positions[term].append(position)
+    boost = _FORMAT.field_boost
+    return Analysed(tuple((term.encode("utf-8"), len(found), len(found) * 1.0 * boost, _FORMAT.encode(found))
+                          for term, found in positions.items()))
+
+
+@lru_cache(maxsize=200_000)
+def _term(token: str) -> str:
+    """ANALYZER's term for one token of its tokenizer.
+
+    Running ANALYZER on the token alone gives the term it gives the token in context: its
+    filters change each token on its own, and the tokenizer finds the token whole again.
+    Cached: most tokens of a corpus are words seen before, and the stemmer is the slow part.
+    """
+    return next(ANALYZER(token)).text
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """The distinct words of text as the vocabulary holds them: alphabetic, and spelled as
+    ANALYZER spells them without stemming (what query_builder.fold makes of a typed word)."""
+    return {word for word in map(_folded, set(_TOKEN.findall(text))) if word}
+
+
+@lru_cache(maxsize=200_000)
+def _folded(token: str) -> str:
+    """The token lowercased and accent-folded as by ANALYZER; '' when not alphabetic."""
+    word = token.lower().translate(accent_map)
+    return word if word.isalpha() else ""
