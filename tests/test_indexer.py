@@ -1,6 +1,8 @@
 """The index: its analyzer, stable ids, and the atomic switch that keeps the old index serving."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
@@ -69,6 +71,16 @@ def test_readers_pick_up_a_new_generation(tmp_path):
     build_index([doc(1, "new content here")], tmp_path)
     assert reader.search(SearchRequest("old")).total == 0
     assert reader.search(SearchRequest("new")).total == 1
+
+
+def test_a_reader_reads_the_index_files_rather_than_mapping_them(tmp_path):
+    """Mapped, every index page a worker touched counted in its resident memory; read, the
+    pages stay in the page cache the workers share."""
+    build_index([doc(n, f"mapped or read {n}") for n in range(50)], tmp_path)
+    reader = SearchIndex(tmp_path)
+    assert reader.search(SearchRequest("mapped read")).total == 50
+    maps = Path("/proc/self/maps").read_text()
+    assert str(tmp_path / reader.generation) not in maps
 
 
 def test_one_writer_at_a_time(tmp_path):
