@@ -95,11 +95,16 @@ def preanalyse_batch(docs: list[Document]) -> list[PreanalysedDocument]:
 def analyse_text(text: str) -> Analysed:
     """What AnalysedText's TEXT.index makes of text (Positions.word_values), computed faster."""
     positions: defaultdict[str, list[int]] = defaultdict(list)
-    for position, term in enumerate(map(_term, _TOKEN.findall(text))):
+    for position, term in enumerate(terms(text)):
         positions[term].append(position)
     boost = _FORMAT.field_boost
     return Analysed(tuple((term.encode("utf-8"), len(found), len(found) * 1.0 * boost, _FORMAT.encode(found))
                           for term, found in positions.items()))
+
+
+def terms(text: str) -> list[str]:
+    """ANALYZER's terms of text, in order (as `[t.text for t in ANALYZER(text)]`, faster)."""
+    return [_term(token) for token in _TOKEN.findall(text)]
 
 
 @lru_cache(maxsize=200_000)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
+from .analysis import terms
 from .indexer import ANALYZER, RANK_FIELD, SEARCH_FIELDS, TITLE_WEIGHT
 from .query import Clause, ParsedQuery
 from .ranking import Optional, proximity_query, ranking_words
@@ -29,7 +30,7 @@ SCOPE_FIELDS = {None: SEARCH_FIELDS, "title": ("title",), "author": ("author",)}
 
 def analyse(text: str) -> list[str]:
     """The index terms of text, as the indexer produced them."""
-    return [token.text for token in ANALYZER(text)]
+    return terms(text)
 
 
 def fold(text: str) -> str:

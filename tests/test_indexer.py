@@ -7,7 +7,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
-from search_service.analysis import analyse_text, content, preanalyse
+from search_service.analysis import ANALYZER, analyse_text, content, preanalyse, terms
 from search_service.cleaning import document_id
 from search_service.indexer import (
     ANALYZER, SCHEMA, IndexBusyError, build_index, current_generation, has_index, index_stats,
@@ -200,6 +200,11 @@ def test_analyse_text_gives_the_postings_whoosh_gives(text):
     expected = sorted(SCHEMA["content"].index(text))
     assert sorted(analyse_text(text).postings) == expected
     assert sorted(analyse_text(text * 3).postings) == sorted(SCHEMA["content"].index(text * 3))
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_terms_are_the_analyzers_terms_in_order(text):
+    assert terms(text) == [token.text for token in ANALYZER(text)]
 
 
 def tricky_docs() -> list:
