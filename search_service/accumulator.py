@@ -42,6 +42,10 @@ MASKS_BUDGET = 16_000_000
 POSITIONS_BUDGET = 50_000
 # Positions of whole terms kept per generation, for exact phrases (8 bytes each: ~24 MB).
 TERM_POSITIONS_BUDGET = 3_000_000
+# A phrase word's positions are read for all its documents when it has at most this many
+# (or four times the documents that have every word of the phrase), else for those alone.
+WHOLE_TERM_POSITIONS = 5_000
+WHOLE_TERM_FACTOR = 4
 # Documents rescored by Whoosh at the most: this many, or four pages' worth of the page
 # asked if more (beyond them the page may differ from a walk's: see _candidates).
 MIN_CANDIDATES = 200
@@ -324,13 +328,42 @@ class Accumulator:
     def phrase_docs(self, field: str, words: tuple[str, ...]) -> np.ndarray:
         """The documents (sorted numbers, deleted ones included) where the words stand side
         by side in this order."""
+        # Only documents with every word can have the phrase: the postings arrays say which.
+        together = None
+        for word in set(words):
+            docs = self.postings(field, word).docs
+            together = docs if together is None else _intersection(together, docs)
+        if together is None or not len(together):
+            return np.zeros(0, np.int32)
         starts = None  # the phrase's possible starts so far, as document << 32 | position
         for i, word in enumerate(words):
-            keys = self.term_positions(field, word) - i
+            keys = self._positions_in(field, word, together) - i
             starts = keys if starts is None else _intersection(starts, keys)
             if not len(starts):
                 break
         return np.unique(starts >> 32).astype(np.int32)
+
+    def _positions_in(self, field: str, word: str, docs: np.ndarray) -> np.ndarray:
+        """A word's positions (document << 32 | position) in at least the documents `docs`
+        (sorted, each with the word): all of them when that costs little more than those
+        documents' (and then kept for the next phrase); else those documents' alone, so that
+        a phrase of a common word ("to") does not decode every document that has the word."""
+        key = (field, self.searcher.schema[field].to_bytes(word))
+        cached = self._term_positions.get(key)
+        if cached is not None:
+            return cached
+        if len(self.postings(field, word).docs) <= max(WHOLE_TERM_POSITIONS, WHOLE_TERM_FACTOR * len(docs)):
+            return self.term_positions(field, word)
+        decode = self.searcher.schema[field].format.decode_positions
+        keys: list[int] = []
+        for leaf, offset in self._leaves:
+            n = leaf.doc_count_all()
+            mine = docs[(docs >= offset) & (docs < offset + n)]
+            if len(mine):
+                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), self.positions)
+                for i, doc in enumerate(mine.tolist()):
+                    keys.extend([(doc << 32) + p for p in decode(values[i])])
+        return np.asarray(keys, dtype=np.int64)
 
     def term_positions(self, field: str, text: str | bytes) -> np.ndarray:
         """Every position of a term in every document, as sorted int64 document << 32 | position."""
