@@ -33,6 +33,8 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
 
+from .postings_file import PostingsFile, Unreadable, read_values, term_arrays
+
 # Postings kept per generation (16 bytes each with their scores: ~80 MB). A query's terms
 # are read from the index again only when they fell out of this.
 POSTINGS_BUDGET = 5_000_000
@@ -46,6 +48,8 @@ TERM_POSITIONS_BUDGET = 3_000_000
 # (or four times the documents that have every word of the phrase), else for those alone.
 WHOLE_TERM_POSITIONS = 5_000
 WHOLE_TERM_FACTOR = 4
+# Documents of exact phrases kept per generation (4 bytes each).
+PHRASES_BUDGET = 2_000_000
 # Documents rescored by Whoosh at the most: this many, or four pages' worth of the page
 # asked if more (beyond them the page may differ from a walk's: see _candidates).
 MIN_CANDIDATES = 200
@@ -53,10 +57,6 @@ PAGES_OF_CANDIDATES = 4
 # Whoosh adds a document's term scores in another order than the arrays: bounds allow for
 # the last bits of a sum to differ.
 TOLERANCE = 1e-9
-
-
-class Unreadable(Exception):
-    """The index or the searcher holds something this module cannot read as arrays."""
 
 
 # ---------------------------------------------------------------------- which rankings
@@ -255,9 +255,13 @@ class Accumulator:
         self._masks = _LRU(MASKS_BUDGET)
         self.positions = _LRU(POSITIONS_BUDGET)  # (field, term, document) → encoded positions
         self._term_positions = _LRU(TERM_POSITIONS_BUDGET)  # (field, term) → sorted int64 keys
+        self._phrases = _LRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
         self._lengths: dict[str, np.ndarray] = {}
         self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
         self._live: np.ndarray | None = None
+        # The generation's file of long posting lists (postings_file.py), if it has one.
+        storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+        self._file = PostingsFile.open(getattr(storage, "folder", None), searcher)
         weighting = searcher.weighting
         if getattr(weighting, "use_final", False):  # a final pass over each score: not summable
             raise Unreadable(f"{type(weighting).__name__} rescores each document")
@@ -328,6 +332,13 @@ class Accumulator:
     def phrase_docs(self, field: str, words: tuple[str, ...]) -> np.ndarray:
         """The documents (sorted numbers, deleted ones included) where the words stand side
         by side in this order."""
+        cached = self._phrases.get((field, words))
+        if cached is None:
+            cached = self._find_phrase(field, words)
+            self._phrases.put((field, words), cached, max(1, len(cached)))
+        return cached
+
+    def _find_phrase(self, field: str, words: tuple[str, ...]) -> np.ndarray:
         # Only documents with every word can have the phrase: the postings arrays say which.
         together = None
         for word in set(words):
@@ -360,7 +371,8 @@ class Accumulator:
             n = leaf.doc_count_all()
             mine = docs[(docs >= offset) & (docs < offset + n)]
             if len(mine):
-                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), self.positions)
+                # Not kept per document: the phrase's documents are (phrase_docs).
+                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), _LRU(0))
                 for i, doc in enumerate(mine.tolist()):
                     keys.extend([(doc << 32) + p for p in decode(values[i])])
         return np.asarray(keys, dtype=np.int64)
@@ -386,7 +398,7 @@ class Accumulator:
         for leaf, offset in self._leaves:
             reader = leaf.reader()
             if (field, text) in reader:
-                ids, values = _read_values(reader.postings(field, text))
+                ids, values = read_values(reader.postings(field, text))
                 for doc, value in zip(ids, values):
                     base = (offset + doc) << 32
                     keys.extend([base + p for p in decode(value)])
@@ -429,14 +441,9 @@ class Accumulator:
         return cached
 
     def _read(self, field: str, text: bytes) -> TermPostings:
-        docs, weights = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)]
-        for leaf, offset in self._leaves:
-            reader = leaf.reader()
-            if (field, text) in reader:
-                ids, tf = _read_postings(reader.postings(field, text))
-                docs.append(np.asarray(ids, dtype=np.int32) + offset)
-                weights.append(np.asarray(tf, dtype=np.float32))
-        postings = TermPostings(np.concatenate(docs), np.concatenate(weights), np.zeros(0))
+        found = self._file.read(field, text) if self._file is not None else None
+        docs, weights = found if found is not None else term_arrays(self.searcher, field, text)
+        postings = TermPostings(docs, weights, np.zeros(0))
         if len(postings.docs):
             # Whoosh scores a frequency (stored as float32) and a length as Python floats: the
             # scorer's own arithmetic on float64 arrays gives each document the same score.
@@ -510,57 +517,6 @@ class Accumulator:
                     ordinals[offset + d] = numbers.setdefault(value, len(numbers))
             self._ordinals[name] = (ordinals, list(numbers))
         return self._ordinals[name]
-
-
-def _read_postings(matcher) -> tuple[list, list]:
-    """(document numbers, frequencies) of one segment's posting list, deleted ones included
-    (the live mask takes them out), read block by block rather than posting by posting."""
-    ids, weights = _read_blocks(matcher, values=False)
-    if len(weights) != len(ids):
-        raise Unreadable("postings with more or fewer frequencies than documents")
-    return ids, weights
-
-
-def _read_values(matcher) -> tuple[list, list]:
-    """(document numbers, encoded positions) of one segment's posting list, deleted ones
-    included, block by block."""
-    ids, values = _read_blocks(matcher, values=True)
-    if len(values) != len(ids) or any(v is None for v in values):
-        raise Unreadable("postings without positions")
-    return ids, values
-
-
-def _read_blocks(matcher, values: bool) -> tuple[list, list]:
-    """(document numbers, frequencies or values) of one segment's posting list."""
-    if isinstance(matcher, FilterMatcher):  # the segment's deletions
-        matcher = matcher.child
-    ids: list = []
-    data: list = []
-    try:
-        if isinstance(matcher, W3LeafMatcher):
-            while matcher.is_active():
-                matcher._read_ids()
-                ids.extend(matcher._ids)
-                if values:
-                    matcher._read_values()
-                    data.extend(matcher._values)
-                else:
-                    matcher._read_weights()
-                    data.extend(matcher._weights)
-                matcher._next_block()
-        elif isinstance(matcher, ListMatcher):  # postings inlined in the term's entry
-            ids.extend(matcher._ids)
-            if values:
-                data.extend(matcher._values or ())
-            elif matcher._all_weights:
-                data.extend([matcher._all_weights] * len(ids))
-            else:
-                data.extend(matcher._weights or [1.0] * len(ids))
-        else:
-            raise Unreadable(f"postings read by {type(matcher).__name__}")
-    except (AttributeError, TypeError) as exc:  # a codec of another layout
-        raise Unreadable(f"postings of another layout ({exc})") from exc
-    return ids, data
 
 
 def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:

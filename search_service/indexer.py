@@ -4,6 +4,7 @@ Layout of an index folder::
 
     index/CURRENT             name of the generation being served (replaced atomically)
     index/gen-<time>-<pid>/   one complete Whoosh index per ingest, with its vocabulary file
+                              and its long posting lists as arrays (postings_file.py)
     index/.lock               held by the one ingest allowed at a time
 
 Readers resolve CURRENT once and keep that generation open until CURRENT changes, so a
@@ -28,6 +29,7 @@ from whoosh.fields import ID, STORED, Schema
 # ANALYZER and vocabulary_words: also imported from here by search, query_builder and tests.
 from .analysis import ANALYZER, AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words  # noqa: F401
 from .models import Document
+from .postings_file import write_arrays
 from .vocabulary import read_counts, write_vocabulary
 
 CURRENT = "CURRENT"
@@ -138,7 +140,8 @@ def write_generation(
     documents of `delete_sources`, and the documents are added to it (an incremental
     update); the base itself is never written to. `before_switch` may add files to the
     finished generation before it is switched in. The generation's vocabulary (vocabulary.py)
-    is written before it is switched in, counted from the base's and the documents' words.
+    is written before it is switched in, counted from the base's and the documents' words,
+    and so are its long posting lists as arrays (postings_file.py).
     """
     root = Path(root)
     started = time.monotonic()
@@ -160,6 +163,8 @@ def write_generation(
         # tracebacks and leave the parent a misleading FileNotFoundError.
         count = _write_documents(ix, documents, delete_sources, on_document, words)
         write_vocabulary(folder, words)
+        with ix.searcher() as searcher:
+            write_arrays(folder, searcher, (RANK_FIELD, "title"))  # the fields words are ranked on
         total = ix.doc_count()
         if before_switch:
             before_switch(folder)

@@ -1,0 +1,97 @@
+"""The generation's file of long posting lists (postings_file.py): what it holds is what
+Whoosh reads, and searches answer the same with it and without it."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+from search_service import postings_file
+from search_service.accumulator import Accumulator
+from search_service.cleaning import document_id
+from search_service.indexer import RANK_FIELD, build_index, current_generation, write_generation, writer_lock
+from search_service.models import Document, SearchRequest
+from search_service.postings_file import ARRAYS_FILE, TABLE_FILE, PostingsFile, term_arrays
+from search_service.search import FACETS, SearchIndex
+
+WORDS = "harbour dredging river bank fox lazy dog quick brown market price oil wheat grain ship".split()
+
+
+def documents(count: int, seed: int = 3) -> list[Document]:
+    rng = random.Random(seed)
+    return [Document(id=document_id(f"d{n}"), source=f"d{n}", title=" ".join(rng.choices(WORDS, k=2)),
+                     text=" ".join(rng.choices(WORDS + ["the", "of"], k=rng.randint(5, 60))))
+            for n in range(count)]
+
+
+@pytest.fixture()
+def served(tmp_path, monkeypatch) -> SearchIndex:
+    monkeypatch.setattr(postings_file, "MIN_POSTINGS", 20)
+    build_index(documents(300), tmp_path)
+    index = SearchIndex(tmp_path)
+    index.searcher()  # opens the generation
+    return index
+
+
+def test_the_file_holds_what_whoosh_reads(served):
+    searcher = served.searcher()
+    file = PostingsFile.open(served.root / served.generation, searcher)
+    assert file is not None and file.table[RANK_FIELD] and file.table["title"]
+    for field, terms in file.table.items():
+        for text in terms:
+            docs, weights = file.read(field, text.encode())
+            expected_docs, expected_weights = term_arrays(searcher, field, text.encode())
+            assert len(docs) >= 20
+            assert np.array_equal(docs, expected_docs) and np.array_equal(weights, expected_weights)
+    assert file.read(RANK_FIELD, b"zebra") is None  # not in the file: read from Whoosh
+
+
+def test_the_accumulator_reads_long_lists_from_the_file(served, monkeypatch):
+    searcher = served.searcher()
+    arrays = Accumulator(searcher, FACETS)
+    assert arrays._file is not None
+    read_from_whoosh = []
+    monkeypatch.setattr("search_service.accumulator.term_arrays",
+                        lambda s, f, t: read_from_whoosh.append(t) or term_arrays(s, f, t))
+    arrays.postings(RANK_FIELD, "fox")
+    assert read_from_whoosh == []
+
+
+def test_searches_answer_the_same_with_and_without_the_file(served):
+    queries = ["fox", "lazy dog", "quick brown fox", "the river", '"lazy dog"', "grain OR oil", "ship -harbour"]
+    with_file = [served.search(SearchRequest(q, per_page=50)) for q in queries]
+    (served.root / served.generation / TABLE_FILE).unlink()
+    walked = SearchIndex(served.root)
+    for q, answer in zip(queries, with_file):
+        again = walked.search(SearchRequest(q, per_page=50))
+        assert ([h.id for h in answer.hits], answer.total, answer.facets) == ([h.id for h in again.hits], again.total, again.facets), q
+
+
+def test_a_file_of_other_segments_is_not_used(served):
+    before = served.search(SearchRequest("fox")).total
+    writer = whoosh_index.open_dir(str(served.root / current_generation(served.root))).writer()
+    writer.add_document(id="extra", source="extra", content="fox fox fox", title="fox")
+    writer.commit(merge=False)
+    fresh = SearchIndex(served.root)
+    searcher = fresh.searcher()
+    assert PostingsFile.open(fresh.root / fresh.generation, searcher) is None
+    assert fresh.search(SearchRequest("fox")).total == before + 1
+
+
+def test_a_damaged_table_means_no_file(served):
+    (served.root / served.generation / TABLE_FILE).write_text("{not json")
+    assert PostingsFile.open(served.root / served.generation, served.searcher()) is None
+
+
+def test_incremental_builds_write_the_file_for_the_new_generation(served, monkeypatch):
+    with writer_lock(served.root):
+        write_generation(documents(50, seed=9), served.root, base=served.generation)
+    fresh = SearchIndex(served.root)
+    searcher = fresh.searcher()
+    file = PostingsFile.open(fresh.root / fresh.generation, searcher)
+    assert file is not None
+    docs, _ = file.read(RANK_FIELD, b"fox")
+    assert np.array_equal(docs, term_arrays(fresh.searcher(), RANK_FIELD, b"fox")[0])
+    assert (fresh.root / fresh.generation / ARRAYS_FILE).exists()
