@@ -9,10 +9,11 @@ Phrases (the proximity bonus) need positions, which the arrays do not hold: they
 each document's phrases can add, and only the documents whose bound could put them on the
 page go back to Whoosh, whose tier queries, restricted to them by `Among`, score them exactly.
 
-A query of one exact phrase is read the same way from arrays of its words' positions (each
-position as one int64, document << 32 | position): the documents where the words stand side
-by side are an intersection of sorted arrays, not a walk that decodes every posting's
-positions again for every query (the slowest queries at 100k documents were phrases).
+A query of one exact phrase is read the same way: the documents with all its words come
+from the postings arrays, their positions (each as one int64, document << 32 | position)
+are decoded for those documents alone, and the phrase's documents are an intersection of
+sorted arrays, kept per generation, not a walk that decodes every posting's positions again
+for every query (the slowest queries at 100k documents were phrases).
 
 What the arrays hold is what Whoosh would use: postings of every segment at its document
 offset, field lengths as the one-byte lengths Whoosh stores, deleted documents masked out,
@@ -33,7 +34,7 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
 
-from .postings_file import PostingsFile, Unreadable, read_values, term_arrays
+from .postings_file import PostingsFile, Unreadable, term_arrays
 
 # Postings kept per generation (16 bytes each with their scores: ~80 MB). A query's terms
 # are read from the index again only when they fell out of this.
@@ -42,12 +43,6 @@ POSTINGS_BUDGET = 5_000_000
 MASKS_BUDGET = 16_000_000
 # Positions of a term in a document kept per generation, for phrases (~200 bytes each).
 POSITIONS_BUDGET = 50_000
-# Positions of whole terms kept per generation, for exact phrases (8 bytes each: ~24 MB).
-TERM_POSITIONS_BUDGET = 3_000_000
-# A phrase word's positions are read for all its documents when it has at most this many
-# (or four times the documents that have every word of the phrase), else for those alone.
-WHOLE_TERM_POSITIONS = 5_000
-WHOLE_TERM_FACTOR = 4
 # Documents of exact phrases kept per generation (4 bytes each).
 PHRASES_BUDGET = 2_000_000
 # Documents rescored by Whoosh at the most: this many, or four pages' worth of the page
@@ -254,7 +249,6 @@ class Accumulator:
         self._terms = _LRU(POSTINGS_BUDGET)
         self._masks = _LRU(MASKS_BUDGET)
         self.positions = _LRU(POSITIONS_BUDGET)  # (field, term, document) → encoded positions
-        self._term_positions = _LRU(TERM_POSITIONS_BUDGET)  # (field, term) → sorted int64 keys
         self._phrases = _LRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
         self._lengths: dict[str, np.ndarray] = {}
         self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
@@ -355,53 +349,23 @@ class Accumulator:
         return np.unique(starts >> 32).astype(np.int32)
 
     def _positions_in(self, field: str, word: str, docs: np.ndarray) -> np.ndarray:
-        """A word's positions (document << 32 | position) in at least the documents `docs`
-        (sorted, each with the word): all of them when that costs little more than those
-        documents' (and then kept for the next phrase); else those documents' alone, so that
-        a phrase of a common word ("to") does not decode every document that has the word."""
+        """A word's positions (document << 32 | position) in the documents `docs` (sorted,
+        each with the word) alone: a phrase of a common word ("to") decodes the positions
+        of the few documents that have every word of the phrase, not of all that have "to"."""
         key = (field, self.searcher.schema[field].to_bytes(word))
-        cached = self._term_positions.get(key)
-        if cached is not None:
-            return cached
-        if len(self.postings(field, word).docs) <= max(WHOLE_TERM_POSITIONS, WHOLE_TERM_FACTOR * len(docs)):
-            return self.term_positions(field, word)
-        decode = self.searcher.schema[field].format.decode_positions
-        keys: list[int] = []
-        for leaf, offset in self._leaves:
-            n = leaf.doc_count_all()
-            mine = docs[(docs >= offset) & (docs < offset + n)]
-            if len(mine):
-                # Not kept per document: the phrase's documents are (phrase_docs).
-                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), _LRU(0))
-                for i, doc in enumerate(mine.tolist()):
-                    keys.extend([(doc << 32) + p for p in decode(values[i])])
-        return np.asarray(keys, dtype=np.int64)
-
-    def term_positions(self, field: str, text: str | bytes) -> np.ndarray:
-        """Every position of a term in every document, as sorted int64 document << 32 | position."""
-        try:
-            key = (field, self.searcher.schema[field].to_bytes(text))
-        except (KeyError, ValueError):
-            return np.zeros(0, np.int64)
-        cached = self._term_positions.get(key)
-        if cached is None:
-            cached = self._read_positions(*key)
-            self._term_positions.put(key, cached, max(1, len(cached)))
-        return cached
-
-    def _read_positions(self, field: str, text: bytes) -> np.ndarray:
         form = self.searcher.schema[field].format
         if not form.supports("positions"):
             raise Unreadable(f"field {field} holds no positions")
         decode = form.decode_positions
         keys: list[int] = []
         for leaf, offset in self._leaves:
-            reader = leaf.reader()
-            if (field, text) in reader:
-                ids, values = read_values(reader.postings(field, text))
-                for doc, value in zip(ids, values):
-                    base = (offset + doc) << 32
-                    keys.extend([base + p for p in decode(value)])
+            n = leaf.doc_count_all()
+            mine = docs[(docs >= offset) & (docs < offset + n)]
+            if len(mine):
+                # Not kept per document: the phrase's documents are kept (phrase_docs).
+                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), _LRU(0))
+                for i, doc in enumerate(mine.tolist()):
+                    keys.extend([(doc << 32) + p for p in decode(values[i])])
         return np.asarray(keys, dtype=np.int64)
 
     def phrase_bound(self, phrases: tuple[PhraseBonus, ...]) -> np.ndarray:

@@ -40,52 +40,31 @@ class Unreadable(Exception):
 def read_postings(matcher) -> tuple[list, list]:
     """(document numbers, frequencies) of one segment's posting list, deleted ones included
     (the live mask takes them out), read block by block rather than posting by posting."""
-    ids, weights = _read_blocks(matcher, values=False)
-    if len(weights) != len(ids):
-        raise Unreadable("postings with more or fewer frequencies than documents")
-    return ids, weights
-
-
-def read_values(matcher) -> tuple[list, list]:
-    """(document numbers, encoded positions) of one segment's posting list, deleted ones
-    included, block by block."""
-    ids, values = _read_blocks(matcher, values=True)
-    if len(values) != len(ids) or any(v is None for v in values):
-        raise Unreadable("postings without positions")
-    return ids, values
-
-
-def _read_blocks(matcher, values: bool) -> tuple[list, list]:
-    """(document numbers, frequencies or values) of one segment's posting list."""
     if isinstance(matcher, FilterMatcher):  # the segment's deletions
         matcher = matcher.child
     ids: list = []
-    data: list = []
+    weights: list = []
     try:
         if isinstance(matcher, W3LeafMatcher):
             while matcher.is_active():
                 matcher._read_ids()
+                matcher._read_weights()
                 ids.extend(matcher._ids)
-                if values:
-                    matcher._read_values()
-                    data.extend(matcher._values)
-                else:
-                    matcher._read_weights()
-                    data.extend(matcher._weights)
+                weights.extend(matcher._weights)
                 matcher._next_block()
         elif isinstance(matcher, ListMatcher):  # postings inlined in the term's entry
             ids.extend(matcher._ids)
-            if values:
-                data.extend(matcher._values or ())
-            elif matcher._all_weights:
-                data.extend([matcher._all_weights] * len(ids))
+            if matcher._all_weights:
+                weights.extend([matcher._all_weights] * len(ids))
             else:
-                data.extend(matcher._weights or [1.0] * len(ids))
+                weights.extend(matcher._weights or [1.0] * len(ids))
         else:
             raise Unreadable(f"postings read by {type(matcher).__name__}")
     except (AttributeError, TypeError) as exc:  # a codec of another layout
         raise Unreadable(f"postings of another layout ({exc})") from exc
-    return ids, data
+    if len(weights) != len(ids):
+        raise Unreadable("postings with more or fewer frequencies than documents")
+    return ids, weights
 
 
 def term_arrays(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:

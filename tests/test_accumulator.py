@@ -164,22 +164,6 @@ def test_a_phrase_is_found_only_where_its_words_stand_side_by_side(index):
     assert found - walked <= {d for d in found if not arrays.live()[d]}  # deleted ones aside, Whoosh's set
 
 
-def test_a_common_words_positions_are_read_only_where_the_phrase_can_be(index, monkeypatch):
-    """Read for the documents with every word of the phrase alone, the positions find the
-    same documents as when read whole."""
-    from search_service import accumulator as module
-
-    searcher = index.searcher()
-    phrases = [("lazi", "dog"), ("the", "dog"), ("dog", "dog"), ("of", "the", "dog"), ("harbour", "zebra")]
-    whole = [module.Accumulator(searcher, FACETS).phrase_docs(RANK_FIELD, p).tolist() for p in phrases]
-    monkeypatch.setattr(module, "WHOLE_TERM_POSITIONS", 0)
-    monkeypatch.setattr(module, "WHOLE_TERM_FACTOR", 0)
-    arrays = module.Accumulator(searcher, FACETS)
-    assert [arrays.phrase_docs(RANK_FIELD, p).tolist() for p in phrases] == whole
-    assert arrays._term_positions.used == 0  # nothing was read whole
-    assert whole[0] and whole[1]
-
-
 @pytest.mark.parametrize("q", ['"lazy dog"~3', '"lazy dog" fox', '"lazy dog" -fox', '"lazy"', '"lazy dog" OR fox'])
 def test_other_phrases_are_not_read_as_one_exact_phrase(index, q):
     assert exact_phrase(plan(parse(q), index.searcher().reader()).tiers) is None
