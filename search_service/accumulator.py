@@ -46,8 +46,11 @@ POSITIONS_BUDGET = 50_000
 # Documents of exact phrases kept per generation (4 bytes each).
 PHRASES_BUDGET = 2_000_000
 # Documents rescored by Whoosh at the most: this many, or four pages' worth of the page
-# asked if more (beyond them the page may differ from a walk's: see _candidates).
-MIN_CANDIDATES = 200
+# asked if more (beyond them the page may differ from a walk's: see _candidates). 50, not
+# 200: reading the candidates' positions for the adjacency bonus was a third of a cold
+# query at 100k, and on the four ranking collections (701 queries, with feedback) no top 10
+# differed, from each other or from the walk's.
+MIN_CANDIDATES = 50
 PAGES_OF_CANDIDATES = 4
 # Whoosh adds a document's term scores in another order than the arrays: bounds allow for
 # the last bits of a sum to differ.
