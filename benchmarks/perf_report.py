@@ -171,12 +171,14 @@ def profile_summary(prof: dict) -> list[str]:
     search, web, ing = prof.get("search"), prof.get("web"), prof.get("ingest")
     lines = []
     if search:
-        lines.append(f"- **Search**: the tier passes take {_share(search, 'ranking')} of query time, nearly all "
-                     f"of it in Whoosh's matchers (`is_active`, `id`, `next`, `skip_to`): the broad tier's pass "
-                     f"visits every match, because the answer carries the exact `total` and the facet counts, and "
-                     f"score pruning is off (whoosh3's AndMaybe prunes to a wrong top N, see ranking.Optional). "
-                     f"Snippets and titles take {_share(search, 'snippets')}; parsing, planning and stored "
-                     f"fields are small.")
+        lines.append(f"- **Search**: ranking takes {_share(search, 'ranking')} of query time (two rankings per "
+                     f"query of plain words: feedback reads the first one's top documents). Of that, the arrays' "
+                     f"first stage (totals, facets, which documents to rescore) is "
+                     f"{_share(search, 'of which the arrays')}, reading postings {_share(search, 'of which postings')}, "
+                     f"and Whoosh rescoring the candidates with the adjacency bonus "
+                     f"{_share(search, 'of which Whoosh')}, {_share(search, 'of which candidates')} of it reading "
+                     f"the candidates' positions (whoosh3 unpickles a whole block for each). Snippets and titles "
+                     f"take {_share(search, 'snippets')}; parsing, planning and stored fields are small.")
     if web:
         lines.append(f"- **HTTP**: `SearchIndex.search` is {_share(web, 'of which SearchIndex')} of a request "
                      f"through the Flask app; JSON encoding and parameter checks are not where the time goes, "
@@ -185,8 +187,9 @@ def profile_summary(prof: dict) -> list[str]:
         lines.append(f"- **Ingest** (one process): indexing is {_share(ing, 'indexing: writer.add')} in "
                      f"`add_document` plus {_share(ing, 'indexing: writer.commit')} in `commit`, cleaning "
                      f"{_share(ing, 'cleaning')}, duplicate detection {_share(ing, 'duplicate')}, reading "
-                     f"{_share(ing, 'reading')}; with 2 workers the cleaning runs beside the single indexing "
-                     f"process, which sets the pace.")
+                     f"{_share(ing, 'reading')}, analysis {_share(ing, 'analysis ahead')} and the arrays file "
+                     f"{_share(ing, 'long posting')}; with 2 workers the cleaning and the analysis run beside "
+                     f"the single indexing process, which sets the pace.")
     return lines
 
 

@@ -18,9 +18,13 @@ from .queries import Query
 SEARCH_STAGES = [
     ("query parsing (parse)", ("search_service/query.py", "parse")),
     ("query planning (plan, bounded expansions)", ("search_service/query_builder.py", "plan")),
-    ("ranking: the tier passes (_ranked_page)", ("search_service/search.py", "_ranked_page")),
-    ("  of which collecting/scoring (collector.run)", ("whoosh/collectors.py", "run")),
+    ("ranking (_ranked_page; twice with feedback)", ("search_service/search.py", "_ranked_page")),
+    ("  of which the arrays' first stage (Accumulator.stage)", ("search_service/accumulator.py", "stage")),
+    ("  of which postings read (Accumulator._read_postings)", ("search_service/accumulator.py", "_read_postings")),
+    ("  of which Whoosh rescoring the candidates (collector.run)", ("whoosh/collectors.py", "run")),
+    ("  of which candidates' positions read (_Positions._value_of)", ("search_service/accumulator.py", "_value_of")),
     ("  of which filters as bit sets (docs_for_query)", ("whoosh/searching.py", "docs_for_query")),
+    ("feedback: reading the top documents (_with_feedback)", ("search_service/search.py", "_with_feedback")),
     ("snippets and titles (_Highlighter._marked)", ("search_service/search.py", "_marked")),
     ("did you mean (_suggestion)", ("search_service/search.py", "_suggestion")),
     ("stored fields (hit.fields)", ("whoosh/searching.py", "fields")),
@@ -38,6 +42,8 @@ INGEST_STAGES = [
     ("", ("~", "<built-in method _pickle.load>")),
     ("indexing: writer.add_document", ("whoosh/writing.py", "add_document")),
     ("  of which analysis (tokenize, stem)", ("whoosh/analysis/filters.py", "__call__")),
+    ("analysis ahead of the writer (preanalyse)", ("search_service/analysis.py", "preanalyse")),
+    ("long posting lists as arrays (write_arrays)", ("search_service/postings_file.py", "write_arrays")),
     ("indexing: writer.commit (flush, merge)", ("whoosh/writing.py", "commit")),
 ]
 

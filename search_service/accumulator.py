@@ -403,11 +403,11 @@ class Accumulator:
             return TermPostings(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0))
         cached = self._terms.get(key)
         if cached is None:
-            cached = self._read(*key)
+            cached = self._read_postings(*key)
             self._terms.put(key, cached, max(1, len(cached.docs)))
         return cached
 
-    def _read(self, field: str, text: bytes) -> TermPostings:
+    def _read_postings(self, field: str, text: bytes) -> TermPostings:
         found = self._file.read(field, text) if self._file is not None else None
         docs, weights = found if found is not None else term_arrays(self.searcher, field, text)
         postings = TermPostings(docs, weights, np.zeros(0))
@@ -659,11 +659,11 @@ class _Positions:
         key = (self._fieldname, self._text, self._offset + self._ids[i])
         value = self._cache.get(key)
         if value is None:
-            value = self._read(self._ids[i])
+            value = self._value_of(self._ids[i])
             self._cache.put(key, value, 1)
         return value
 
-    def _read(self, docnum: int):
+    def _value_of(self, docnum: int):
         if self._matcher is None or docnum < self._last:
             self._matcher = self._reader.postings(self._fieldname, self._text)
             if isinstance(self._matcher, FilterMatcher):  # deleted documents are never candidates
