@@ -27,8 +27,9 @@ def write_vocabulary(folder: str | os.PathLike, counts: Mapping[str, int]) -> No
     lines = "".join(f"{word}\t{n}\n" for word, n in sorted(counts.items()) if n > 0)
     try:
         with open(tmp, "wb") as raw:
-            # mtime=0: the same vocabulary always gives the same bytes.
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+            # No time and no file name in the header (GzipFile would take the temporary file's,
+            # with the process id in it): the same vocabulary always gives the same bytes.
+            with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:
                 handle.write(lines.encode("utf-8"))
             raw.flush()
             os.fsync(raw.fileno())

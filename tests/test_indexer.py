@@ -232,3 +232,13 @@ def test_preanalysed_documents_make_the_index_whoosh_makes(tmp_path):
 def test_preanalysed_words_are_the_vocabulary_words(tmp_path):
     for d in tricky_docs():
         assert preanalyse(d).words == vocabulary_words(content(d.title, d.text))
+
+
+def test_the_same_vocabulary_is_written_as_the_same_bytes(tmp_path):
+    from search_service.vocabulary import write_vocabulary
+
+    (tmp_path / "a").mkdir()
+    write_vocabulary(tmp_path / "a", {"glacier": 2, "moraine": 1})
+    data = (tmp_path / "a" / VOCABULARY_FILE).read_bytes()
+    assert data[3] & 0x08 == 0  # gzip's FNAME flag: no (temporary, per-process) file name inside
+    assert data[4:8] == b"\0\0\0\0"  # and no time
