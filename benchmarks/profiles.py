@@ -24,7 +24,7 @@ SEARCH_STAGES = [
     ("  of which Whoosh rescoring the candidates (collector.run)", ("whoosh/collectors.py", "run")),
     ("  of which candidates' positions read (_Positions._value_of)", ("search_service/accumulator.py", "_value_of")),
     ("  of which filters as bit sets (docs_for_query)", ("whoosh/searching.py", "docs_for_query")),
-    ("feedback: reading the top documents (_with_feedback)", ("search_service/search.py", "_with_feedback")),
+    ("feedback round: a first ranking and reading its top documents (_with_feedback)", ("search_service/search.py", "_with_feedback")),
     ("snippets and titles (_Highlighter._marked)", ("search_service/search.py", "_marked")),
     ("did you mean (_suggestion)", ("search_service/search.py", "_suggestion")),
     ("stored fields (hit.fields)", ("whoosh/searching.py", "fields")),
