@@ -26,8 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, STORED, Schema
 
-# ANALYZER and vocabulary_words: also imported from here by search, query_builder and tests.
-from .analysis import ANALYZER, AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words  # noqa: F401
+from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document
 from .postings_file import write_arrays
 from .vocabulary import read_counts, write_vocabulary

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from .analysis import terms
-from .indexer import ANALYZER, RANK_FIELD, SEARCH_FIELDS, TITLE_WEIGHT
+from .analysis import ANALYZER, terms
+from .indexer import RANK_FIELD, SEARCH_FIELDS, TITLE_WEIGHT
 from .query import Clause, ParsedQuery
 from .ranking import Optional, proximity_query, ranking_words
 

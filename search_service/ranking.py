@@ -31,6 +31,8 @@ from whoosh.matching import NullMatcher
 from whoosh.matching.binary import AndMaybeMatcher
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 
+from .analysis import ANALYZER
+
 # BM25's free parameters, the textbook defaults (k1=0.9, b=0.4 measured worse here).
 K1 = 1.2
 B = 0.75
@@ -104,8 +106,6 @@ _STOP_STEMS: frozenset[str] | None = None
 def _stop_stems() -> frozenset[str]:
     global _STOP_STEMS
     if _STOP_STEMS is None:
-        from .indexer import ANALYZER
-
         _STOP_STEMS = frozenset(t.text for w in STOPWORDS for t in ANALYZER(w))
     return _STOP_STEMS
 

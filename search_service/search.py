@@ -21,7 +21,8 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from .accumulator import Among, ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
-from .indexer import ANALYZER, RANK_FIELD, current_generation, open_index
+from .analysis import ANALYZER
+from .indexer import RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan

@@ -7,11 +7,11 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
-from search_service.analysis import ANALYZER, analyse_text, content, preanalyse, terms
+from search_service.analysis import ANALYZER, analyse_text, content, preanalyse, terms, vocabulary_words
 from search_service.cleaning import document_id
 from search_service.indexer import (
-    ANALYZER, SCHEMA, IndexBusyError, build_index, current_generation, has_index, index_stats,
-    open_index, vocabulary_words, write_generation, writer_lock,
+    SCHEMA, IndexBusyError, build_index, current_generation, has_index, index_stats,
+    open_index, write_generation, writer_lock,
 )
 from search_service.ingest import ingest
 from search_service.models import Document, SearchRequest

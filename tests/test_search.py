@@ -10,7 +10,8 @@ from whoosh.fields import TEXT, Schema
 
 from search_service.accumulator import loose_words
 from search_service.cleaning import document_id
-from search_service.indexer import ANALYZER, CURRENT, SCHEMA, build_index, current_generation
+from search_service.analysis import ANALYZER
+from search_service.indexer import CURRENT, SCHEMA, build_index, current_generation
 from search_service.models import Document, SearchRequest
 from search_service.query import QueryError, parse
 from search_service.query_builder import Filters, plan
