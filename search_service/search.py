@@ -21,7 +21,7 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from .accumulator import Among, ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
-from .analysis import ANALYZER
+from .analysis import ANALYZER, content
 from .indexer import RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
@@ -41,7 +41,8 @@ CACHE_SIZE = 2048  # answers kept per worker (a few MB)
 # Feedback reads the start of each top document: the part a page's topic shows in, at a
 # bounded cost for long pages.
 FEEDBACK_CHARS = 20_000
-# Rank queries of loose words from the accumulator's arrays (False: walk them with Whoosh).
+# Rank queries of loose words, and of one exact phrase, from the accumulator's arrays
+# (False: walk them with Whoosh).
 ACCUMULATE = True
 
 
@@ -190,7 +191,7 @@ class SearchIndex:
         if docnum is None:
             return None
         fields = searcher.stored_fields(docnum)
-        text = f"{fields.get('title') or ''}\n{fields.get('text') or ''}"
+        text = content(fields.get("title"), fields.get("text"))
         results = searcher.more_like(docnum, RANK_FIELD, text=text, top=count, numterms=12)
         return [_hit(h, None) for h in results]
 
@@ -231,7 +232,7 @@ def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, dea
     feedback = []
     for hit in top.hits:
         fields = hit.fields()
-        text = f"{fields.get('title') or ''}\n{(fields.get('text') or '')[:FEEDBACK_CHARS]}"
+        text = content(fields.get("title"), (fields.get("text") or "")[:FEEDBACK_CHARS])
         feedback.append((hit.score or 0.0, analyse(text)))
     return plan(parsed, searcher.reader(), feedback=feedback_weights(query_plan.feedback_words, feedback))
 
