@@ -173,11 +173,12 @@ def profile_summary(prof: dict) -> list[str]:
     if search:
         lines.append(f"- **Search**: ranking takes {_share(search, 'ranking')} of query time (two rankings per "
                      f"query of plain words: feedback reads the first one's top documents). Of that, the arrays' "
-                     f"first stage (totals, facets, which documents to rescore) is "
+                     f"first stage (totals, facets, which documents to score exactly) is "
                      f"{_share(search, 'of which the arrays')}, reading postings {_share(search, 'of which postings')}, "
-                     f"and Whoosh rescoring the candidates with the adjacency bonus "
-                     f"{_share(search, 'of which Whoosh')}, {_share(search, 'of which candidates')} of it reading "
-                     f"the candidates' positions (whoosh3 unpickles a whole block for each). Snippets and titles "
+                     f"the candidates' exact scores with the adjacency bonus "
+                     f"{_share(search, 'of which exact')} (reading their positions "
+                     f"{_share(search, 'of which candidates')}: whoosh3 unpickles a whole block for each), and "
+                     f"Whoosh walks (queries the arrays do not rank) {_share(search, 'of which Whoosh')}. Snippets and titles "
                      f"take {_share(search, 'snippets')}; parsing, planning and stored fields are small.")
     if web:
         lines.append(f"- **HTTP**: `SearchIndex.search` is {_share(web, 'of which SearchIndex')} of a request "

@@ -7,7 +7,8 @@ generation into arrays (document numbers, BM25 scores from the searcher's own sc
 to whole arrays) and summed per document; the same arrays give the total and the facet counts.
 Phrases (the proximity bonus) need positions, which the arrays do not hold: they bound what
 each document's phrases can add, and only the documents whose bound could put them on the
-page go back to Whoosh, whose tier queries, restricted to them by `Among`, score them exactly.
+page (the candidates, a few dozen) are scored exactly, their phrases looked for in their
+positions alone (Accumulator.scores).
 
 A query of one exact phrase is read the same way: the documents with all its words come
 from the postings arrays, their positions (each as one int64, document << 32 | position)
@@ -30,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
 
@@ -45,7 +45,7 @@ MASKS_BUDGET = 16_000_000
 POSITIONS_BUDGET = 50_000
 # Documents of exact phrases kept per generation (4 bytes each).
 PHRASES_BUDGET = 2_000_000
-# Documents rescored by Whoosh at the most: this many, or four pages' worth of the page
+# Documents scored exactly at the most: this many, or four pages' worth of the page
 # asked if more (beyond them the page may differ from a walk's: see _candidates). 50, not
 # 200: reading the candidates' positions for the adjacency bonus was a third of a cold
 # query at 100k, and on the four ranking collections (701 queries, with feedback) no top 10
@@ -144,7 +144,8 @@ def _bonus_parts(bonus: wq.Query | None) -> tuple[tuple, tuple[PhraseBonus, ...]
             words.append(word)
             continue
         pieces = part.subqueries if type(part) is wq.Or and _plain(part) else [part]
-        if not all(type(p) is wq.Phrase for p in pieces):
+        # Phrases of words side by side (slop 1): Accumulator.scores finds them by positions.
+        if not all(type(p) is wq.Phrase and p.slop == 1 for p in pieces):
             return None
         phrases += [PhraseBonus(p.fieldname, tuple(p.words), p.boost) for p in pieces]
     return tuple(words), tuple(phrases)
@@ -212,7 +213,7 @@ class Candidates:
 @dataclass
 class FirstStage:
     """What the arrays say about one query: its total, its facet counts, and per tier the
-    documents worth rescoring."""
+    documents worth scoring exactly."""
 
     total: int
     facets: dict[str, dict[str, int]]
@@ -230,14 +231,19 @@ class TermPostings:
 
     def among(self, docnums: np.ndarray) -> np.ndarray:
         """The indexes of the postings of the given sorted documents."""
+        at, found = self.where(docnums)
+        return at
+
+    def where(self, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the indexes of the postings of the given sorted documents, which of them have one)."""
         at = np.searchsorted(self.docs, docnums)
         found = at < len(self.docs)
         found[found] = self.docs[at[found]] == docnums[found]
-        return at[found]
+        return at[found], found
 
 
 def candidate_count(wanted: int) -> int:
-    """How many documents to rescore for a page that ends at hit `wanted`."""
+    """How many documents to score exactly for a page that ends at hit `wanted`."""
     return max(MIN_CANDIDATES, PAGES_OF_CANDIDATES * wanted)
 
 
@@ -318,13 +324,41 @@ class Accumulator:
         if filters is not None:
             keep &= self.mask(filters)[docs]
         docs = docs[keep]
-        score = np.zeros(len(docs))
-        for word in phrase.words:
-            postings = self.postings(phrase.field, word)
-            score += postings.scores[postings.among(docs)]  # every phrase document has each word
-        score *= phrase.boost
+        score = self._words_score(phrase.field, phrase.words, docs) * phrase.boost
         facets = {name: self.facet_counts(name, docs) for name in self.facets}
         return FirstStage(len(docs), facets, [_candidates(docs, score, score, wanted)])
+
+    def ranked(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The given documents (sorted numbers) best first, and their final scores: ties go
+        to the lower document number, as in Whoosh's walk."""
+        scores = self.scores(ranking, docs)
+        order = np.lexsort((docs, -scores))
+        return docs[order], scores[order]
+
+    def scores(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray) -> np.ndarray:
+        """Final scores of a few documents (sorted numbers) the ranking matches: their words'
+        scores, and the phrases found in them, side by side, from their positions."""
+        if isinstance(ranking, ExactPhrase):
+            return self._words_score(ranking.field, ranking.words, docs) * ranking.boost
+        score = np.zeros(len(docs))
+        for term in (t for word in ranking.words + ranking.extra for t in word):
+            postings = self.postings(term.field, term.text)
+            at, found = postings.where(docs)
+            score[found] += postings.scores[at] * term.boost if term.boost != 1.0 else postings.scores[at]
+        for phrase in ranking.phrases:
+            with_phrase = np.isin(docs, self._find_phrase(phrase.field, phrase.words, docs, self.positions))
+            if with_phrase.any():
+                score[with_phrase] += self._words_score(phrase.field, phrase.words, docs[with_phrase]) * phrase.boost
+        return score
+
+    def _words_score(self, field: str, words: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
+        """The sum of the words' scores in documents that have each of them (a word the
+        phrase repeats, each time), as Whoosh scores a phrase."""
+        score = np.zeros(len(docs))
+        for word in words:
+            postings = self.postings(field, word)
+            score += postings.scores[postings.among(docs)]
+        return score
 
     def phrase_docs(self, field: str, words: tuple[str, ...]) -> np.ndarray:
         """The documents (sorted numbers, deleted ones included) where the words stand side
@@ -335,9 +369,12 @@ class Accumulator:
             self._phrases.put((field, words), cached, max(1, len(cached)))
         return cached
 
-    def _find_phrase(self, field: str, words: tuple[str, ...]) -> np.ndarray:
+    def _find_phrase(self, field: str, words: tuple[str, ...], within: np.ndarray | None = None,
+                     cache: _LRU | None = None) -> np.ndarray:
+        """The documents (of `within`, if given: sorted numbers) where the words stand side
+        by side; positions decoded are kept in `cache` if given."""
         # Only documents with every word can have the phrase: the postings arrays say which.
-        together = None
+        together = within
         for word in set(words):
             docs = self.postings(field, word).docs
             together = docs if together is None else _intersection(together, docs)
@@ -345,13 +382,13 @@ class Accumulator:
             return np.zeros(0, np.int32)
         starts = None  # the phrase's possible starts so far, as document << 32 | position
         for i, word in enumerate(words):
-            keys = self._positions_in(field, word, together) - i
+            keys = self._positions_in(field, word, together, cache) - i
             starts = keys if starts is None else _intersection(starts, keys)
             if not len(starts):
                 break
         return np.unique(starts >> 32).astype(np.int32)
 
-    def _positions_in(self, field: str, word: str, docs: np.ndarray) -> np.ndarray:
+    def _positions_in(self, field: str, word: str, docs: np.ndarray, cache: _LRU | None = None) -> np.ndarray:
         """A word's positions (document << 32 | position) in the documents `docs` (sorted,
         each with the word) alone: a phrase of a common word ("to") decodes the positions
         of the few documents that have every word of the phrase, not of all that have "to"."""
@@ -365,8 +402,8 @@ class Accumulator:
             n = leaf.doc_count_all()
             mine = docs[(docs >= offset) & (docs < offset + n)]
             if len(mine):
-                # Not kept per document: the phrase's documents are kept (phrase_docs).
-                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), _LRU(0))
+                # Kept per document only when asked: phrase_docs keeps the phrase's documents.
+                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), cache or _LRU(0))
                 for i, doc in enumerate(mine.tolist()):
                     keys.extend([(doc << 32) + p for p in decode(values[i])])
         return np.asarray(keys, dtype=np.int64)
@@ -564,77 +601,7 @@ def accumulator(searcher, facets: dict) -> Accumulator:
     return found
 
 
-# ---------------------------------------------------------------------- back to Whoosh
-
-
-class Among(wq.WrappingQuery):
-    """A query's matches among given documents (sorted numbers), with the query's own scores.
-
-    Every posting list the query reads (its words', and its phrases' words') is cut down to
-    those documents, from the accumulator's arrays, so that Whoosh's matchers step through
-    a few hundred postings instead of every document, and look for a phrase in those alone.
-    The matcher tree is the query's own, and so is each term's scorer: each document's
-    score is the same float as in a walk over everything.
-    """
-
-    def __init__(self, child: wq.Query, docnums, arrays: Accumulator) -> None:
-        super().__init__(child)
-        self.docnums = np.unique(np.asarray(docnums, dtype=np.int64))
-        self.arrays = arrays
-
-    def _rewrap(self, child: wq.Query) -> Among:
-        return Among(child, self.docnums, self.arrays)
-
-    def __eq__(self, other) -> bool:
-        return type(other) is Among and self.child == other.child and np.array_equal(self.docnums, other.docnums)
-
-    def __hash__(self) -> int:
-        return hash(self.child) ^ hash(self.docnums.tobytes())
-
-    def matcher(self, searcher, context=None):
-        offset = next((o for s, o in searcher.get_parent().leaf_searchers() if s is searcher), None)
-        if offset is None:
-            raise Unreadable("a searcher that is not a leaf of its parent")
-        docnums = self.docnums
-        mine = docnums[(docnums >= offset) & (docnums < offset + searcher.doc_count_all())]
-        if not len(mine):
-            return NullMatcher()
-        return self.child.matcher(_AmongSearcher(searcher, offset, mine, self.arrays), context)
-
-
-class _AmongSearcher:
-    """A segment's searcher whose posting lists hold only the documents `docnums` (global
-    numbers; the segment's start at `offset`)."""
-
-    def __init__(self, searcher, offset: int, docnums: np.ndarray, arrays: Accumulator) -> None:
-        self._searcher = searcher
-        self._offset = offset
-        self._docnums = docnums
-        self._arrays = arrays
-
-    def __getattr__(self, name):
-        return getattr(self._searcher, name)
-
-    def postings(self, fieldname, text, weighting=None, qf=1):
-        """Searcher.postings among the documents: the same scorer, on the accumulator's arrays."""
-        searcher = self._searcher
-        scorer = (weighting or searcher.weighting).scorer(searcher, fieldname, text, qf=qf)
-        postings = self._arrays.postings(fieldname, text)
-        at = postings.among(self._docnums)
-        ids = (postings.docs[at] - self._offset).tolist()
-        positions = _Positions(searcher.reader(), self._offset, fieldname, text, ids, self._arrays.positions)
-        return _CandidatePostings(ids, postings.weights[at].tolist(), positions, searcher.schema[fieldname].format,
-                                  scorer=scorer, term=(fieldname, text))
-
-
-class _CandidatePostings(ListMatcher):
-    """A term's postings among the candidates, scored by the term's scorer, every one."""
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def replace(self, minquality=0):
-        return self if self.is_active() else NullMatcher()
+# ---------------------------------------------------------------------- positions
 
 
 class _Positions:

@@ -20,7 +20,7 @@ from whoosh import highlight, sorting
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .accumulator import Among, ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
+from .accumulator import ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
 from .analysis import ANALYZER, content
 from .indexer import RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
@@ -291,18 +291,30 @@ def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
 def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filters, start: int, count: int,
                       deadline: float) -> _Page:
     """_walked_page's answer from the accumulator: its arrays count the total and the facets
-    and bound each document's score; the tiers score exactly only the documents whose bound
-    could put them on the page (Among)."""
+    and bound each document's score; only the documents whose bound could put them on the
+    page are scored exactly (with the positions of their phrases), and ranked."""
     wanted = start + count
     arrays = accumulator(searcher, FACETS)
     stage = arrays.stage(ranking, filters, wanted)
-    hits, partial = [], False
-    for tier, candidates in zip(tiers, stage.candidates):
+    hits = []
+    for candidates in stage.candidates:
         if len(candidates.docs):
-            results, cut = _run(searcher, Among(tier, candidates.docs, arrays), len(candidates.docs), deadline)
-            hits += results[:candidates.wanted]
-            partial = partial or cut
-    return _Page(stage.total, hits[start:wanted], partial, _listed_facets(stage.facets))
+            docs, scores = arrays.ranked(ranking, candidates.docs)
+            hits += [_Scored(searcher, d, s) for d, s in zip(docs[:candidates.wanted].tolist(),
+                                                             scores[:candidates.wanted].tolist())]
+    return _Page(stage.total, hits[start:wanted], False, _listed_facets(stage.facets))
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A hit the accumulator ranked: what _hit reads of a Whoosh hit."""
+
+    searcher: object
+    docnum: int
+    score: float
+
+    def fields(self) -> dict:
+        return self.searcher.stored_fields(self.docnum)
 
 
 def _walked_page(searcher, tiers, filters, start: int, count: int, deadline: float) -> _Page:

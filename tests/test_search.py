@@ -206,5 +206,7 @@ def test_the_accumulator_pages_as_whoosh_walks(built_index, q):
             deadline = time.perf_counter() + 60
             pages = [_accumulated_page(searcher, tiers, words, filters.query(), start, count, deadline),
                      _walked_page(searcher, tiers, filters.query(), start, count, deadline)]
-            fast, walk = ([(h.docnum, h.score) for h in p.hits] + [p.total, p.facets] for p in pages)
+            fast, walk = ([h.docnum for h in p.hits] + [p.total, p.facets] for p in pages)
             assert fast == walk, (q, filters, start)
+            # The arrays add a document's scores in another order: the last bits may differ.
+            assert [h.score for h in pages[0].hits] == pytest.approx([h.score for h in pages[1].hits], rel=1e-12)
