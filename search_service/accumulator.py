@@ -290,23 +290,27 @@ class Accumulator:
             for term in word:
                 has[self._add(low, term)] = True
             present += has
-        for term in (t for word in words.extra for t in word):
-            self._add(low, term)  # only the documents the words match are read from these
-        high = low + self.phrase_bound(words.phrases) if words.phrases else low
         matched = present > 0
         matched &= self.live()
         if filters is not None:
             matched &= self.mask(filters)
         docs = np.flatnonzero(matched)
+        low = low[docs]
+        # Words that only reorder (feedback's) are read for the matched documents alone: they
+        # are often common words, with postings in most documents.
+        for term in (t for word in words.extra for t in word):
+            scores, _ = self._gather(term.field, term.text, docs)
+            low += scores * term.boost if term.boost != 1.0 else scores
+        high = low + self.phrase_bound(words.phrases, docs) if words.phrases else low
         facets = {name: self.facet_counts(name, docs) for name in self.facets}
-        tiers = [docs]
+        tiers = [(docs, low, high)]
         if words.all_words_first:
             every = present[docs] == len(words.words)
-            tiers = [docs[every], docs[~every]]
+            tiers = [(docs[every], low[every], high[every]), (docs[~every], low[~every], high[~every])]
         candidates = []
-        for tier in tiers:
+        for tier, tier_low, tier_high in tiers:
             # A tier fills what is left of the page after the tiers before it.
-            candidates.append(_candidates(tier, low[tier], high[tier], wanted))
+            candidates.append(_candidates(tier, tier_low, tier_high, wanted))
             wanted -= len(tier)
         return FirstStage(len(docs), facets, candidates)
 
@@ -408,17 +412,18 @@ class Accumulator:
                     keys.extend([(doc << 32) + p for p in decode(values[i])])
         return np.asarray(keys, dtype=np.int64)
 
-    def phrase_bound(self, phrases: tuple[PhraseBonus, ...]) -> np.ndarray:
-        """The most each document's phrases can add: each phrase's score where the document
-        has all its words (side by side or not)."""
-        bound = np.zeros(self.doc_count)
+    def phrase_bound(self, phrases: tuple[PhraseBonus, ...], docs: np.ndarray | None = None) -> np.ndarray:
+        """The most each document's phrases can add (of `docs`, sorted numbers, if given):
+        each phrase's score where the document has all its words (side by side or not)."""
+        docs = np.arange(self.doc_count) if docs is None else docs
+        bound = np.zeros(len(docs))
         for phrase in phrases:
-            score = np.zeros(self.doc_count)
-            words = np.zeros(self.doc_count, np.int32)
+            score = np.zeros(len(docs))
+            words = np.zeros(len(docs), np.int32)
             for word in phrase.words:
-                postings = self.postings(phrase.field, word)
-                score[postings.docs] += postings.scores
-                words[postings.docs] += 1
+                scores, has = self._gather(phrase.field, word, docs)
+                score += scores
+                words += has
             bound += np.where(words == len(phrase.words), score * phrase.boost, 0.0)
         return bound
 
@@ -430,6 +435,20 @@ class Accumulator:
         # A posting list names a document once, so a fancy-indexed add is exact.
         score[postings.docs] += postings.scores * term.boost if term.boost != 1.0 else postings.scores
         return postings.docs
+
+    def _gather(self, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(a term's score in each of the documents `docs`, sorted numbers; whether it is in each)."""
+        postings = self.postings(field, text)
+        if len(postings.docs) > 4 * len(docs):  # look the few documents up in the long list
+            at, has = postings.where(docs)
+            scores = np.zeros(len(docs))
+            scores[has] = postings.scores[at]
+            return scores, has
+        scores = np.zeros(self.doc_count)
+        has = np.zeros(self.doc_count, bool)
+        scores[postings.docs] = postings.scores
+        has[postings.docs] = True
+        return scores[docs], has[docs]
 
     def postings(self, field: str, text: str | bytes) -> TermPostings:
         """A term's postings over every segment, with their BM25 scores (none for a field the
