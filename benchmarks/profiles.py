@@ -26,7 +26,8 @@ SEARCH_STAGES = [
     ("  of which candidates' positions read (_Positions._value_of)", ("search_service/accumulator.py", "_value_of")),
     ("  of which filters as bit sets (docs_for_query)", ("whoosh/searching.py", "docs_for_query")),
     ("feedback round: a first ranking and reading its top documents (_with_feedback)", ("search_service/search.py", "_with_feedback")),
-    ("snippets and titles (_Highlighter._marked)", ("search_service/search.py", "_marked")),
+    ("snippets and titles (Snippets)", ("search_service/snippets.py", "snippet")),
+    ("", ("search_service/snippets.py", "title")),
     ("did you mean (_suggestion)", ("search_service/search.py", "_suggestion")),
     ("stored fields (hit.fields)", ("whoosh/searching.py", "fields")),
 ]

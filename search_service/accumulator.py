@@ -256,6 +256,7 @@ class Accumulator:
         self.facets = facets
         self.doc_count = searcher.doc_count_all()
         self._terms = _LRU(POSTINGS_BUDGET)
+        self._starts = _LRU(POSTINGS_BUDGET)  # (field, term) → where its postings' positions start
         self._masks = _LRU(MASKS_BUDGET)
         self.positions = _LRU(POSITIONS_BUDGET)  # (field, term, document) → encoded positions
         self._phrases = _LRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
@@ -397,6 +398,12 @@ class Accumulator:
         each with the word) alone: a phrase of a common word ("to") decodes the positions
         of the few documents that have every word of the phrase, not of all that have "to"."""
         key = (field, self.searcher.schema[field].to_bytes(word))
+        starts = self._position_starts(*key)
+        if starts is not None:  # the generation's positions file has the word
+            at = self.postings(*key).among(docs)
+            found = [self._file.positions(*key, int(starts[i]), int(starts[i + 1])) for i in at.tolist()]
+            keys = [(np.int64(doc) << 32) + p.astype(np.int64) for doc, p in zip(docs.tolist(), found)]
+            return np.concatenate(keys) if keys else np.zeros(0, np.int64)
         form = self.searcher.schema[field].format
         if not form.supports("positions"):
             raise Unreadable(f"field {field} holds no positions")
@@ -411,6 +418,19 @@ class Accumulator:
                 for i, doc in enumerate(mine.tolist()):
                     keys.extend([(doc << 32) + p for p in decode(values[i])])
         return np.asarray(keys, dtype=np.int64)
+
+    def _position_starts(self, field: str, text: bytes) -> np.ndarray | None:
+        """Where each posting's positions start in the positions file, or None when the file
+        does not have the term's (kept per term, as its postings are)."""
+        if self._file is None:
+            return None
+        cached = self._starts.get((field, text))
+        if cached is None:
+            cached = self._file.position_starts(field, text)
+            if cached is None:
+                return None
+            self._starts.put((field, text), cached, len(cached))
+        return cached
 
     def phrase_bound(self, phrases: tuple[PhraseBonus, ...], docs: np.ndarray | None = None) -> np.ndarray:
         """The most each document's phrases can add (of `docs`, sorted numbers, if given):

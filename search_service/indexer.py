@@ -163,7 +163,8 @@ def write_generation(
         count = _write_documents(ix, documents, delete_sources, on_document, words)
         write_vocabulary(folder, words)
         with ix.searcher() as searcher:
-            write_arrays(folder, searcher, (RANK_FIELD, "title"))  # the fields words are ranked on
+            # The fields words are ranked on; positions for the one phrases are looked for in.
+            write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,))
         total = ix.doc_count()
         if before_switch:
             before_switch(folder)

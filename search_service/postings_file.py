@@ -9,6 +9,11 @@ every posting list of at least MIN_POSTINGS postings of the ranked fields (write
 and the accumulator reads such a list with one seek (PostingsFile.read): the page cache
 then shares it between workers, and a worker that starts afresh finds it there.
 
+For the ranking field it also writes those lists' positions (POSITIONS_FILE): the
+accumulator looks for the adjacency bonus and for exact phrases in the positions of a few
+dozen candidate documents per query, and reading each from Whoosh meant unpickling a whole
+block of 128 postings for one of them (a third of a distinct query's time at 10k).
+
 The file holds what reading the index gives: the same document numbers (deleted ones
 included) and the same float32 frequencies. It names the segments it was read from; a
 generation whose segments differ (documents added without this module) reads from Whoosh.
@@ -25,6 +30,7 @@ from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
 ARRAYS_FILE = "postings-arrays.bin"
+POSITIONS_FILE = "postings-positions.bin"
 TABLE_FILE = "postings-arrays.json"
 # Shorter lists are one or two blocks (or inlined in the term's entry): cheap to read.
 MIN_POSTINGS = 256
@@ -37,13 +43,15 @@ class Unreadable(Exception):
 # ---------------------------------------------------------------------- Whoosh's postings
 
 
-def read_postings(matcher) -> tuple[list, list]:
+def read_postings(matcher, values: bool = False) -> tuple[list, list] | tuple[list, list, list]:
     """(document numbers, frequencies) of one segment's posting list, deleted ones included
-    (the live mask takes them out), read block by block rather than posting by posting."""
+    (the live mask takes them out), read block by block rather than posting by posting;
+    with `values`, also each posting's encoded value (its positions)."""
     if isinstance(matcher, FilterMatcher):  # the segment's deletions
         matcher = matcher.child
     ids: list = []
     weights: list = []
+    encoded: list = []
     try:
         if isinstance(matcher, W3LeafMatcher):
             while matcher.is_active():
@@ -51,6 +59,9 @@ def read_postings(matcher) -> tuple[list, list]:
                 matcher._read_weights()
                 ids.extend(matcher._ids)
                 weights.extend(matcher._weights)
+                if values:
+                    matcher._read_values()
+                    encoded.extend(matcher._values)
                 matcher._next_block()
         elif isinstance(matcher, ListMatcher):  # postings inlined in the term's entry
             ids.extend(matcher._ids)
@@ -58,13 +69,15 @@ def read_postings(matcher) -> tuple[list, list]:
                 weights.extend([matcher._all_weights] * len(ids))
             else:
                 weights.extend(matcher._weights or [1.0] * len(ids))
+            if values:
+                encoded.extend(matcher._values)
         else:
             raise Unreadable(f"postings read by {type(matcher).__name__}")
     except (AttributeError, TypeError) as exc:  # a codec of another layout
         raise Unreadable(f"postings of another layout ({exc})") from exc
-    if len(weights) != len(ids):
-        raise Unreadable("postings with more or fewer frequencies than documents")
-    return ids, weights
+    if len(weights) != len(ids) or (values and len(encoded) != len(ids)):
+        raise Unreadable("postings with more or fewer frequencies or values than documents")
+    return (ids, weights, encoded) if values else (ids, weights)
 
 
 def term_arrays(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +93,25 @@ def term_arrays(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(docs), np.concatenate(weights)
 
 
+def term_positions(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(where each posting's positions start in the second array, int64, one more than the
+    postings; every position, uint32) of a term over every segment, postings in the order of
+    term_arrays."""
+    decode = searcher.schema[field].format.decode_positions
+    counts: list[int] = []
+    positions: list[int] = []
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (field, text) in reader:
+            for value in read_postings(reader.postings(field, text), values=True)[2]:
+                found = decode(value)
+                counts.append(len(found))
+                positions.extend(found)
+    starts = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return starts, np.asarray(positions, dtype=np.uint32)
+
+
 def segments_of(searcher) -> list:
     """What the file must match: the segments' ids and sizes, in the searcher's order."""
     return [[leaf.reader().segment().segment_id(), leaf.doc_count_all()] for leaf, _ in searcher.leaf_searchers()]
@@ -88,43 +120,72 @@ def segments_of(searcher) -> list:
 # ---------------------------------------------------------------------- the file
 
 
-def write_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: int | None = None) -> int:
+def write_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: int | None = None,
+                 positions: tuple[str, ...] = ()) -> int:
     """Write the posting lists of `fields` of at least min_postings (MIN_POSTINGS) postings
-    into folder; returns how many were written."""
+    into folder, with their positions for the fields in `positions`; returns how many lists
+    were written."""
     min_postings = MIN_POSTINGS if min_postings is None else min_postings
     table: dict[str, dict[str, list[int]]] = {}
+    positions_table: dict[str, dict[str, list[int]]] = {}
     written = 0
-    temporary = folder / (ARRAYS_FILE + ".tmp")
-    with open(temporary, "wb") as out:
-        offset = 0
+    with _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
         for field in fields:
             if field not in searcher.schema:
                 continue
             entries = table[field] = {}
+            if field in positions:
+                positions_table[field] = {}
             for text, info in searcher.reader().iter_field(field):
                 if info.doc_frequency() < min_postings:
                     continue
                 docs, weights = term_arrays(searcher, field, text)
+                entries[text.decode("utf-8")] = [out.tell(), len(docs)]
                 out.write(docs.tobytes())
                 out.write(weights.tobytes())
-                entries[text.decode("utf-8")] = [offset, len(docs)]
-                offset += len(docs) * 8
+                if field in positions:
+                    starts, found = term_positions(searcher, field, text)
+                    positions_table[field][text.decode("utf-8")] = [out_positions.tell(), len(starts), len(found)]
+                    out_positions.write(starts.tobytes())
+                    out_positions.write(found.tobytes())
                 written += 1
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, folder / ARRAYS_FILE)
-    description = {"segments": segments_of(searcher), "fields": table}
+    description = {"segments": segments_of(searcher), "fields": table, "positions": positions_table}
     (folder / (TABLE_FILE + ".tmp")).write_text(json.dumps(description, separators=(",", ":")))
     os.replace(folder / (TABLE_FILE + ".tmp"), folder / TABLE_FILE)
     return written
 
 
+class _Written:
+    """A file written under a temporary name, synced, and renamed into place on success."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.temporary = path.with_name(path.name + ".tmp")
+
+    def __enter__(self):
+        self.handle = open(self.temporary, "wb")
+        return self.handle
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:
+            self.handle.close()
+            self.temporary.unlink(missing_ok=True)
+            return
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.temporary, self.path)
+
+
 class PostingsFile:
     """The long posting lists of one generation, read one at a time from its file."""
 
-    def __init__(self, path: Path, table: dict) -> None:
-        self.path = path
+    def __init__(self, folder: Path, table: dict, positions: dict | None = None) -> None:
+        self.path = folder / ARRAYS_FILE
         self.table = table
+        self.positions_path = folder / POSITIONS_FILE
+        self.positions_table = positions or {}
+        self._fd: int | None = None  # of the positions file, opened on first use
 
     @classmethod
     def open(cls, folder: Path | None, searcher) -> PostingsFile | None:
@@ -135,7 +196,7 @@ class PostingsFile:
             description = json.loads((Path(folder) / TABLE_FILE).read_text())
             if description["segments"] != segments_of(searcher):
                 return None
-            return cls(Path(folder) / ARRAYS_FILE, description["fields"])
+            return cls(Path(folder), description["fields"], description.get("positions"))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -152,3 +213,37 @@ class PostingsFile:
         if len(docs) != count or len(weights) != count:
             raise Unreadable(f"{self.path} is shorter than its table says")
         return docs, weights
+
+    def position_starts(self, field: str, text: bytes) -> np.ndarray | None:
+        """Where each posting's positions start (and the last one ends) in the term's
+        positions, or None when the file has no positions of the term."""
+        entry = self.positions_table.get(field, {}).get(text.decode("utf-8", "replace"))
+        if entry is None:
+            return None
+        offset, count, _ = entry
+        return self._read(offset, count, np.int64)
+
+    def positions(self, field: str, text: bytes, start: int, end: int) -> np.ndarray:
+        """The term's positions [start, end) (position_starts says whose they are)."""
+        offset, count, _ = self.positions_table[field][text.decode("utf-8", "replace")]
+        return self._read(offset + count * 8 + start * 4, end - start, np.uint32)
+
+    def _read(self, offset: int, count: int, dtype) -> np.ndarray:
+        size = np.dtype(dtype).itemsize * count
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.positions_path, os.O_RDONLY)
+            data = os.pread(self._fd, size, offset)
+        except OSError as exc:
+            raise Unreadable(f"{self.positions_path}: {exc}") from exc
+        if len(data) != size:
+            raise Unreadable(f"{self.positions_path} is shorter than its table says")
+        return np.frombuffer(data, dtype)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()

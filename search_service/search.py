@@ -16,17 +16,18 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from whoosh import highlight, sorting
+from whoosh import sorting
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from .accumulator import ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
-from .analysis import ANALYZER, content
+from .analysis import content
 from .indexer import RANK_FIELD, current_generation, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
 from .ranking import BM25, FEEDBACK_DOCS, feedback_weights
+from .snippets import Snippets, opening
 from .vocabulary import Vocabulary
 
 __all__ = ["SearchIndex", "QueryError", "parse"]
@@ -34,7 +35,6 @@ __all__ = ["SearchIndex", "QueryError", "parse"]
 # Ids are 16 hex digits (cleaning.document_id); anything else names no document.
 DOCUMENT_ID = re.compile(r"[0-9a-f]{16}")
 TIME_BUDGET = 2.0  # seconds a search may take before it answers with what it has
-MAX_FRAGMENTS = 3
 MAX_FACET_VALUES = 20
 MIN_TITLE_PREFIX = 3  # characters typed before titles are offered as completions
 CACHE_SIZE = 2048  # answers kept per worker (a few MB)
@@ -148,7 +148,7 @@ class SearchIndex:
             if relaxed_page.total:
                 parsed, query_plan, page = relaxed, relaxed_plan, relaxed_page
                 notes.append("no page has the exact phrase; these pages have its words")
-        highlighter = _Highlighter(query_plan, request.snippet_length)
+        highlighter = Snippets(query_plan.marks, query_plan.phrases, request.snippet_length)
         results = SearchResults(
             query=request.q,
             interpreted_as=parsed.interpreted_as,
@@ -407,78 +407,7 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
 # ---------------------------------------------------------------------- snippets
 
 
-class MarkFormatter(highlight.HtmlFormatter):
-    """Escaped text with bare <mark> around matched terms, and nothing else.
-
-    Fragments are joined with " … " until `budget` characters of text are shown.
-    """
-
-    def __init__(self, budget: int | None = None) -> None:
-        super().__init__(tagname="mark", between=" … ")
-        self.budget = budget
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>%s</mark>" % self._text(highlight.get_text(text, token, replace))
-
-    def format(self, fragments, replace=False):
-        shown, used = [], 0
-        for fragment in fragments:
-            if shown and self.budget and used >= self.budget:
-                break
-            shown.append(self.format_fragment(fragment, replace=replace))
-            used += fragment.endchar - fragment.startchar
-        return self.between.join(shown)
-
-
-class _Highlighter:
-    """Snippets and highlighted titles for the hits of one query.
-
-    The marks come from the query plan (the words and phrases it looks for), not from
-    Whoosh's per-hit matched terms, whose recording would stop every search from ending
-    early on its top hits.
-    """
-
-    def __init__(self, query_plan: Plan, snippet_length: int) -> None:
-        self.length = snippet_length
-        self.words = query_plan.marks
-        self.terms = [wq.Term("text", w) for w in sorted(query_plan.marks)]
-        self.phrases = [wq.Phrase("text", words, slop=1 + slop) for words, slop in query_plan.phrases]
-        fragment_chars = max(60, snippet_length // 2)
-        self.fragmenter = highlight.ContextFragmenter(maxchars=fragment_chars, surround=fragment_chars // 3)
-        self.formatter = MarkFormatter(budget=snippet_length)
-        self.whole = highlight.WholeFragmenter()
-        self.title_formatter = MarkFormatter()
-        self.scorer = highlight.BasicFragmentScorer()
-
-    def _marked(self, text: str, fragmenter, formatter, top: int) -> str:
-        tokens = ANALYZER(text, positions=True, chars=True, mode="index", removestops=False)
-        if self.phrases:  # a phrase query marks the phrase, not each stray occurrence of its words
-            tokens = highlight.set_matched_filter_phrases(tokens, text, self.terms, self.phrases)
-        else:
-            tokens = highlight.set_matched_filter(tokens, self.words)
-        fragments = highlight.top_fragments(fragmenter.fragment_tokens(text, tokens), top, self.scorer,
-                                            highlight.FIRST, minscore=1)
-        return formatter(text, fragments)
-
-    def snippet(self, text: str) -> str:
-        marked = self._marked(text, self.fragmenter, self.formatter, MAX_FRAGMENTS) if text else ""
-        return " ".join(marked.split()) if marked else opening(text, self.length)
-
-    def title(self, title: str) -> str:
-        if not title:
-            return ""
-        return self._marked(title, self.whole, self.title_formatter, 1) or escape(title, quote=False)
-
-
-def opening(text: str, length: int = 200) -> str:
-    """The start of a text, escaped, cut at a word, for a hit with no match in its text."""
-    head = text[:length]
-    if len(text) > length:
-        head = head.rsplit(" ", 1)[0] + " …"
-    return escape(" ".join(head.split()), quote=False)
-
-
-def _hit(hit, highlighter: _Highlighter | None) -> Hit:
+def _hit(hit, highlighter: Snippets | None) -> Hit:
     fields = hit.fields()
     title = fields.get("title") or ""
     text = fields.get("text") or ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from functools import cached_property
+from heapq import nlargest
 from html import escape
 from itertools import accumulate, compress
 
@@ -30,6 +30,8 @@ _TAIL = 4096
 # Raw tokens a Snippets remembers as marked or not, at most (it serves one query: a few
 # dozen hits).
 _KNOWN = 100_000
+
+Fragment = tuple[int, int, list[int]]  # (startchar, endchar, indices of its marked tokens)
 
 
 class Snippets:
@@ -52,8 +54,11 @@ class Snippets:
             return ""
         tokens = _Tokens(text, self.lookahead)
         matched = self._matched(tokens)
-        fragments = _context_fragments(tokens, matched, self.maxchars, self.surround) if matched else []
-        marked = _formatted(text, tokens, _best(fragments, tokens), self.length)
+        marked = ""
+        if matched:
+            tokens.locate()
+            fragments = _context_fragments(tokens, matched, self.maxchars, self.surround)
+            marked = _formatted(text, tokens, _best(fragments, tokens), self.length)
         return " ".join(marked.split()) if marked else opening(text, self.length)
 
     def title(self, title: str) -> str:
@@ -64,17 +69,20 @@ class Snippets:
         matched = self._matched(tokens)
         if not matched:
             return escape(title, quote=False)
+        tokens.locate()
         return _fragment_html(title, tokens, 0, len(title), matched)
 
     def _matched(self, tokens: _Tokens) -> list[int]:
         """Indices, in order, of the tokens before CHARLIMIT that are marked."""
-        found = list(compress(range(tokens.count), self._marking(tokens.words[:tokens.count])))
+        words = tokens.words if tokens.count == len(tokens.words) else tokens.words[:tokens.count]
+        found = list(compress(range(tokens.count), self._marking(words)))
         if not self.phrases:
             return found
         # With phrases Whoosh marks the phrases' matches and every token of a marked word.
         matches = set(found)
+        terms = list(map(_term, tokens.words))
         for phrase, slop in self.phrases:
-            matches.update(_phrase_matches(tokens.terms, phrase, slop))
+            matches.update(_phrase_matches(terms, phrase, slop))
         return sorted(i for i in matches if i < tokens.count)
 
     def _marking(self, words: list[str]) -> list[bool]:
@@ -92,29 +100,30 @@ class Snippets:
 
 
 class _Tokens:
-    """The tokens of a text as ANALYZER finds them, as parallel lists, and how many end
-    within CHARLIMIT (`count`): the ones Whoosh's fragmenters read."""
+    """The tokens of a text as ANALYZER finds them, and how many end within CHARLIMIT
+    (`count`): the ones Whoosh's fragmenters read."""
 
     def __init__(self, text: str, lookahead: int) -> None:
-        pieces = _pieces(text, lookahead)
-        bounds = list(accumulate(map(len, pieces), initial=0))
-        self.words = pieces[1::2]
-        self.starts = bounds[1::2]
-        self.ends = bounds[2::2]
-        self.count = len(self.ends) if len(text) <= CHARLIMIT else bisect_right(self.ends, CHARLIMIT)
-        # Whoosh's last fragment ends at the end of the last token it read, the one past
-        # CHARLIMIT included.
-        self.last_end = self.ends[self.count] if self.count < len(self.ends) else self.ends[-1] if self.ends else 0
+        self.pieces = _pieces(text, lookahead)
+        self.words = self.pieces[1::2]
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        if len(text) > CHARLIMIT:
+            self.locate()
+            self.count = bisect_right(self.ends, CHARLIMIT)
+        else:
+            self.count = len(self.words)
 
-    @cached_property
-    def terms(self) -> list[str]:
-        """Each token's index term."""
-        return list(map(_term, self.words))
+    def locate(self) -> None:
+        """Work out where each token starts and ends (only texts with a match need it)."""
+        if len(self.ends) < len(self.words):
+            bounds = list(accumulate(map(len, self.pieces), initial=0))
+            self.starts, self.ends = bounds[1::2], bounds[2::2]
 
-    @cached_property
-    def prefix(self) -> list[int]:
-        """prefix[i]: the characters of tokens 0..i-1, which the fragmenter counts (not gaps)."""
-        return list(accumulate(map(len, self.words), initial=0))
+    @property
+    def last_end(self) -> int:
+        """Where Whoosh's last fragment ends: at the last token it read, the one past CHARLIMIT if any."""
+        return self.ends[min(self.count, len(self.ends) - 1)]
 
 
 def _pieces(text: str, lookahead: int) -> list[str]:
@@ -176,82 +185,119 @@ def _slop_match(terms: list[str], i: int, rest: list[str], slop: int) -> list[in
     return found
 
 
-def _context_fragments(tokens: _Tokens, matched: list[int], maxchars: int, surround: int) -> list[tuple[int, int, list[int]]]:
-    """ContextFragmenter's fragments that have matches, as (startchar, endchar, matched tokens).
-
-    Whoosh steps through every token; between matched tokens nothing happens but a countdown
-    and a length that grow by token lengths, so this jumps there with the prefix sums.
-    """
-    starts, ends, prefix, count = tokens.starts, tokens.ends, tokens.prefix, tokens.count
+def _context_fragments(tokens: _Tokens, matched: list[int], maxchars: int, surround: int) -> list[Fragment]:
+    """Whoosh's ContextFragmenter's fragments that have marked tokens."""
+    fragmenter = _ContextFragmenter(tokens, matched, maxchars, surround)
     fragments = []
-    nmatched = len(matched)
-    mi = 0  # the next matched token, as an index into matched
-    run = 0  # the first token after the last fragment: context comes from run on
-    while mi < nmatched:
-        m = matched[mi]
-        mi += 1
-        length = ends[m] - starts[m]
-        if length > maxchars:  # Whoosh ends an empty fragment on it, dropping the context
-            run = m + 1
-            continue
-        # Context: the unmatched tokens before m within surround of the last one's end.
-        j = bisect_left(starts, ends[m - 1] - surround, run, m) if m > run else m
-        first, countdown = (starts[j], surround) if j < m else (starts[m], 2 * surround)
-        picked, used, countdown = [m], length, countdown - length
-        k = m + 1  # the next token to read
-        if countdown <= 0:
-            fragments.append((first, ends[m], picked))
+    while fragmenter.pending():
+        fragment = fragmenter.next_fragment()
+        if fragment:
+            fragments.append(fragment)
+    return fragments
+
+
+class _ContextFragmenter:
+    """Whoosh's ContextFragmenter, jumping from one marked token to the next.
+
+    Whoosh steps through every token, but between marked tokens nothing happens except that
+    a countdown falls, and a fragment's length grows, by each token's length (gaps are not
+    counted): prefix sums of token lengths find where that ends a fragment.
+    """
+
+    def __init__(self, tokens: _Tokens, matched: list[int], maxchars: int, surround: int) -> None:
+        self.tokens, self.matched = tokens, matched
+        self.maxchars, self.surround = maxchars, surround
+        # prefix[i]: the characters of tokens 0..i-1, which the countdown counts (not gaps).
+        self.prefix = list(accumulate(map(len, tokens.words), initial=0))
+        self.next = 0  # the next marked token, as an index into matched
+        self.run = 0  # the first token after the last fragment: its context starts there
+
+    def pending(self) -> bool:
+        """Whether a marked token is left to start a fragment."""
+        return self.next < len(self.matched)
+
+    def next_fragment(self) -> Fragment | None:
+        """The fragment the next marked token starts (None for one Whoosh leaves empty)."""
+        tokens, maxchars, surround = self.tokens, self.maxchars, self.surround
+        m = self._take()
+        used = tokens.ends[m] - tokens.starts[m]
+        if used > maxchars:  # Whoosh ends an empty fragment on it and drops the context
+            self.run = m + 1
+            return None
+        first, countdown = self._opening(m)
+        picked, countdown, k = [m], countdown - used, m + 1
+        end = m  # the fragment's last token so far
         while countdown > 0:
-            nxt = matched[mi] if mi < nmatched else count
-            base = prefix[k]
-            # The first unmatched token that would pass maxchars, and the first that ends the
-            # countdown; maxchars is checked first.
-            over = bisect_right(prefix, maxchars - used + base, k + 1, nxt + 1) - 1
-            out = bisect_left(prefix, countdown + base, k + 1, nxt + 1) - 1
-            end = min(over, out)
-            if end < nxt:
-                fragments.append((first, ends[end], picked))
-                countdown = -1 if over <= out else countdown - (prefix[end + 1] - base)
+            nxt = self._peek()
+            stop = self._stop(k, nxt, used, countdown)
+            if stop is not None:
+                end, overflow = stop
+                countdown = -1 if overflow else countdown - (self.prefix[end + 1] - self.prefix[k])
                 k = end + 1
                 break
-            if nxt == count:  # the text's end: the fragment so far
-                fragments.append((first, tokens.last_end, picked))
-                return fragments
-            used += prefix[nxt] - base
-            countdown -= prefix[nxt] - base
-            length = ends[nxt] - starts[nxt]
-            mi += 1
-            k = nxt + 1
-            if used + length > maxchars:  # the fragment ends with the match left out
-                fragments.append((first, ends[nxt], picked))
+            if nxt == tokens.count:  # the text's end (or CHARLIMIT): the fragment so far
+                return first, tokens.last_end, picked
+            used += self.prefix[nxt] - self.prefix[k]
+            countdown -= self.prefix[nxt] - self.prefix[k]
+            length = tokens.ends[nxt] - tokens.starts[nxt]
+            self._take()
+            end, k = nxt, nxt + 1
+            if used + length > maxchars:  # the fragment ends, leaving this marked token out
                 countdown = -1
                 break
             picked.append(nxt)
             used += length
             countdown = surround - length
-            if countdown <= 0:
-                fragments.append((first, ends[nxt], picked))
-        # A countdown ended at exactly 0 makes Whoosh take the next token, unless matched,
+        # A countdown ending at exactly 0 has Whoosh take the next token, unless marked,
         # into an empty fragment of its own.
-        run = k + 1 if countdown == 0 and not (mi < nmatched and matched[mi] == k) else k
-    return fragments
+        self.run = k + 1 if countdown == 0 and self._peek() != k else k
+        return first, tokens.ends[end], picked
+
+    def _take(self) -> int:
+        """The next marked token, now read."""
+        m = self.matched[self.next]
+        self.next += 1
+        return m
+
+    def _peek(self) -> int:
+        """The next marked token, or the token count when there is none."""
+        return self.matched[self.next] if self.pending() else self.tokens.count
+
+    def _opening(self, m: int) -> tuple[int, int]:
+        """The first character of the fragment marked token m opens, and its countdown.
+
+        The fragment starts with the unmarked tokens before m, since the last fragment,
+        that start within surround of the end of the token just before m.
+        """
+        starts, run = self.tokens.starts, self.run
+        j = bisect_left(starts, self.tokens.ends[m - 1] - self.surround, run, m) if m > run else m
+        # Without context Whoosh gives the countdown the context's share too.
+        return (starts[j], self.surround) if j < m else (starts[m], 2 * self.surround)
+
+    def _stop(self, k: int, nxt: int, used: int, countdown: int) -> tuple[int, bool] | None:
+        """The unmarked token in k..nxt-1 that ends the fragment, and whether by passing
+        maxchars (checked first) rather than by the countdown; None if none does."""
+        prefix, base = self.prefix, self.prefix[k]
+        over = bisect_right(prefix, self.maxchars - used + base, k + 1, nxt + 1) - 1
+        out = bisect_left(prefix, countdown + base, k + 1, nxt + 1) - 1
+        end = min(over, out)
+        return (end, over <= out) if end < nxt else None
 
 
-def _best(fragments: list[tuple[int, int, list[int]]], tokens: _Tokens) -> list[tuple[int, int, list[int]]]:
-    """The three best fragments by BasicFragmentScorer, in text order.
-
-    Whoosh's nlargest breaks ties by Fragment order, which is by start: the later wins.
-    """
+def _best(fragments: list[Fragment], tokens: _Tokens) -> list[Fragment]:
+    """The three best fragments by BasicFragmentScorer, in text order."""
     words = tokens.words
 
-    def score(fragment):
+    def score(fragment: Fragment) -> tuple[int, int]:
+        # Marked tokens times distinct terms among them; Whoosh's nlargest breaks ties by
+        # Fragment order, which is by start: the later fragment wins.
         picked = fragment[2]
-        return len(picked) * len({_term(words[i]) for i in picked}) * 100, fragment[0]
+        return len(picked) * len({_term(words[i]) for i in picked}), fragment[0]
 
-    return sorted(sorted(fragments, key=score, reverse=True)[:MAX_FRAGMENTS])
+    return sorted(nlargest(MAX_FRAGMENTS, fragments, key=score))
 
 
-def _formatted(text: str, tokens: _Tokens, fragments: list[tuple[int, int, list[int]]], budget: int) -> str:
+def _formatted(text: str, tokens: _Tokens, fragments: list[Fragment], budget: int) -> str:
     """The fragments as HTML joined by BETWEEN, stopping once `budget` characters are shown."""
     shown, used = [], 0
     for start, end, picked in fragments:

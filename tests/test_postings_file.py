@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 
 from search_service import postings_file
 from search_service.accumulator import Accumulator
@@ -46,6 +47,36 @@ def test_the_file_holds_what_whoosh_reads(served):
             assert len(docs) >= 20
             assert np.array_equal(docs, expected_docs) and np.array_equal(weights, expected_weights)
     assert file.read(RANK_FIELD, b"zebra") is None  # not in the file: read from Whoosh
+
+
+def test_the_file_holds_the_ranking_fields_positions(served):
+    searcher = served.searcher()
+    file = PostingsFile.open(served.root / served.generation, searcher)
+    assert set(file.positions_table) == {RANK_FIELD}  # not the title's: title phrases are rare
+    for text in file.table[RANK_FIELD]:
+        starts = file.position_starts(RANK_FIELD, text.encode())
+        docs, _ = file.read(RANK_FIELD, text.encode())
+        assert len(starts) == len(docs) + 1
+        whoosh_positions = {m.id(): m.value_as("positions") for m in _each(searcher, text)}
+        for i, doc in enumerate(docs.tolist()):
+            assert file.positions(RANK_FIELD, text.encode(), starts[i], starts[i + 1]).tolist() == whoosh_positions[doc]
+
+
+def _each(searcher, text: str):
+    """Whoosh's postings of a term in the ranking field (one segment here), one at a time."""
+    matcher = searcher.postings(RANK_FIELD, text)
+    while matcher.is_active():
+        yield matcher
+        matcher.next()
+
+
+def test_phrases_are_found_from_the_files_positions(served, monkeypatch):
+    searcher = served.searcher()
+    walked = sorted(searcher.docs_for_query(wq.Phrase(RANK_FIELD, ["lazi", "dog"])))
+    monkeypatch.setattr("search_service.accumulator._Positions", None)  # no reading from Whoosh
+    arrays = Accumulator(searcher, FACETS)
+    assert arrays.phrase_docs(RANK_FIELD, ("lazi", "dog")).tolist() == walked
+    assert walked
 
 
 def test_the_accumulator_reads_long_lists_from_the_file(served, monkeypatch):
