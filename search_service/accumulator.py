@@ -35,6 +35,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
 
 from .postings_file import PostingsFile, Unreadable, term_arrays
+from .ranking import BM25
 
 # Postings kept per generation (16 bytes each with their scores: ~80 MB). A query's terms
 # are read from the index again only when they fell out of this.
@@ -261,6 +262,7 @@ class Accumulator:
         self.positions = _LRU(POSITIONS_BUDGET)  # (field, term, document) → encoded positions
         self._phrases = _LRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
         self._lengths: dict[str, np.ndarray] = {}
+        self._average_lengths: dict[str, float] = {}
         self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
         self._live: np.ndarray | None = None
         # The generation's file of long posting lists (postings_file.py), if it has one.
@@ -490,10 +492,22 @@ class Accumulator:
         if len(postings.docs):
             # Whoosh scores a frequency (stored as float32) and a length as Python floats: the
             # scorer's own arithmetic on float64 arrays gives each document the same score.
-            scores = self._scorer(field, text)._score(postings.weights.astype(np.float64),
-                                                      self.lengths(field)[postings.docs])
+            scores = self._formula(field, text, len(docs))._score(postings.weights.astype(np.float64),
+                                                                  self.lengths(field)[postings.docs])
             postings.scores = np.asarray(scores, dtype=np.float64)
         return postings
+
+    def _formula(self, field: str, text: bytes, df: int):
+        """What scores a term's (frequency, length) arrays: for the product's BM25, its formula
+        from the arrays' own statistics (a posting list holds each document once, deleted
+        ones included, as Whoosh's document frequency counts them), saving the index's
+        term lookups; else the searcher's scorer of the term."""
+        weighting = self.searcher.weighting
+        if type(weighting) is BM25:
+            if field not in self._average_lengths:
+                self._average_lengths[field] = self.searcher.avg_field_length(field)
+            return weighting.formula(df, self.doc_count, self._average_lengths[field])
+        return self._scorer(field, text)
 
     def _scorer(self, field: str, text: bytes):
         """The searcher's scorer of a term, if it scores by (frequency, length) arithmetic."""

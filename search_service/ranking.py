@@ -77,20 +77,35 @@ class BM25(WeightingModel):
         return _BM25Scorer(searcher, fieldname, text, self.k1, self.b)
 
 
-class _BM25Scorer(WeightLengthScorer):
-    def __init__(self, searcher, fieldname, text, k1: float, b: float) -> None:
-        parent = searcher.get_parent()  # collection-wide statistics
-        df = parent.doc_frequency(fieldname, text)
-        n = parent.doc_count_all()
+    def formula(self, df: int, n: int, avgfl: float) -> BM25Formula:
+        """The score of a term from its statistics (what scorer() reads from the index)."""
+        return BM25Formula(df, n, avgfl, self.k1, self.b)
+
+
+class BM25Formula:
+    """BM25 of one term from its document frequency among n documents of average length
+    avgfl: `_score(frequency, length)`, on numbers or numpy arrays alike."""
+
+    def __init__(self, df: int, n: int, avgfl: float, k1: float, b: float) -> None:
         self.idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.avgfl = avgfl or 1
         self.k1 = k1
         self.b = b
-        self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
         norm = self.k1 * (1.0 - self.b + self.b * length / self.avgfl)
         return self.idf * weight * (self.k1 + 1.0) / (weight + norm)
+
+
+class _BM25Scorer(WeightLengthScorer):
+    def __init__(self, searcher, fieldname, text, k1: float, b: float) -> None:
+        parent = searcher.get_parent()  # collection-wide statistics
+        self.formula = BM25Formula(parent.doc_frequency(fieldname, text), parent.doc_count_all(),
+                                   parent.avg_field_length(fieldname), k1, b)
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        return self.formula._score(weight, length)
 
 
 def ranking_words(words: list[str], stopwords: Iterable[str] = STOPWORDS) -> list[str]:

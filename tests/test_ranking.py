@@ -84,9 +84,9 @@ def test_bm25_idf_is_robertson_so_a_word_in_every_document_weighs_almost_nothing
     index = make_index(tmp_path, docs)
     searcher = index.searcher()
     scorer = BM25().scorer(searcher, RANK_FIELD, "common")
-    assert scorer.idf == pytest.approx(math.log(1 + 0.5 / 20.5))
+    assert scorer.formula.idf == pytest.approx(math.log(1 + 0.5 / 20.5))
     rare = BM25().scorer(searcher, RANK_FIELD, "word3")
-    assert rare.idf == pytest.approx(math.log(1 + 19.5 / 1.5))
+    assert rare.formula.idf == pytest.approx(math.log(1 + 19.5 / 1.5))
 
 
 def test_optional_returns_the_same_top_documents_as_an_exhaustive_search(tmp_path):
