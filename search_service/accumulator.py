@@ -403,8 +403,8 @@ class Accumulator:
         starts = self._position_starts(*key)
         if starts is not None:  # the generation's positions file has the word
             at = self.postings(*key).among(docs)
-            found = [self._file.positions(*key, int(starts[i]), int(starts[i + 1])) for i in at.tolist()]
-            keys = [(np.int64(doc) << 32) + p.astype(np.int64) for doc, p in zip(docs.tolist(), found)]
+            keys = [(np.int64(doc) << 32) + self._file_positions(key, doc, int(starts[i]), int(starts[i + 1]), cache)
+                    for doc, i in zip(docs.tolist(), at.tolist())]
             return np.concatenate(keys) if keys else np.zeros(0, np.int64)
         form = self.searcher.schema[field].format
         if not form.supports("positions"):
@@ -420,6 +420,15 @@ class Accumulator:
                 for i, doc in enumerate(mine.tolist()):
                     keys.extend([(doc << 32) + p for p in decode(values[i])])
         return np.asarray(keys, dtype=np.int64)
+
+    def _file_positions(self, key: tuple[str, bytes], doc: int, start: int, end: int, cache: _LRU | None) -> np.ndarray:
+        """A term's positions in one document from the positions file (int64), kept in cache if given."""
+        found = cache.get((*key, doc)) if cache is not None else None
+        if found is None:
+            found = self._file.positions(*key, start, end).astype(np.int64)
+            if cache is not None:
+                cache.put((*key, doc), found, 1)
+        return found
 
     def _position_starts(self, field: str, text: bytes) -> np.ndarray | None:
         """Where each posting's positions start in the positions file, or None when the file

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import chain
+from pickle import loads
 from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.system import _INT_SIZE
 
 ARRAYS_FILE = "postings-arrays.bin"
 POSITIONS_FILE = "postings-positions.bin"
@@ -95,23 +99,40 @@ def term_arrays(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(docs), np.concatenate(weights)
 
 
-def term_positions(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(where each posting's positions start in the second array, int64, one more than the
-    postings; every position, uint32) of a term over every segment, postings in the order of
-    term_arrays."""
-    decode = searcher.schema[field].format.decode_positions
-    counts: list[int] = []
-    positions: list[int] = []
-    for leaf, _ in searcher.leaf_searchers():
+def term_arrays_with_positions(searcher, field: str, text: bytes) -> tuple[np.ndarray, ...]:
+    """term_arrays, and the postings' positions: (document numbers, frequencies, where each
+    posting's positions start in the last array (int64, one more than the postings), every
+    position (uint32)); the index's blocks are read once for all four."""
+    form = searcher.schema[field].format
+    docs, weights, values = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)], []
+    for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         if (field, text) in reader:
-            for value in read_postings(reader.postings(field, text), values=True)[2]:
-                found = decode(value)
-                counts.append(len(found))
-                positions.extend(found)
-    starts = np.zeros(len(counts) + 1, np.int64)
+            ids, tf, encoded = read_postings(reader.postings(field, text), values=True)
+            docs.append(np.asarray(ids, dtype=np.int32) + offset)
+            weights.append(np.asarray(tf, dtype=np.float32))
+            values.extend(encoded)
+    starts, positions = _decoded_positions(form, values)
+    return np.concatenate(docs), np.concatenate(weights), starts, positions
+
+
+def _decoded_positions(form, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, positions) of postings' encoded values. Whoosh's Positions format is a
+    pickled list of gaps between positions: unpickled in C and summed by numpy here, as
+    Whoosh's decoder adding them one by one in Python made this most of the file's cost."""
+    if type(form) is Positions:
+        gaps = [loads(v[_INT_SIZE:] if v.endswith(b".") else v[_INT_SIZE:] + b".") for v in values]
+    else:
+        gaps = [np.diff(form.decode_positions(v), prepend=0) for v in values]
+    counts = np.fromiter(map(len, gaps), np.int64, len(gaps))
+    starts = np.zeros(len(gaps) + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
-    return starts, np.asarray(positions, dtype=np.uint32)
+    summed = np.cumsum(np.fromiter(chain.from_iterable(gaps), np.int64, int(starts[-1])))
+    # Each posting's gaps count from 0: take off what the postings before it added up to.
+    before = np.zeros(len(gaps), np.int64)
+    later = starts[:-1] > 0
+    before[later] = summed[starts[:-1][later] - 1]
+    return starts, (summed - np.repeat(before, counts)).astype(np.uint32)
 
 
 def segments_of(searcher) -> list:
@@ -141,12 +162,14 @@ def write_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: 
             for text, info in searcher.reader().iter_field(field):
                 if info.doc_frequency() < min_postings:
                     continue
-                docs, weights = term_arrays(searcher, field, text)
+                if field in positions:
+                    docs, weights, starts, found = term_arrays_with_positions(searcher, field, text)
+                else:
+                    docs, weights = term_arrays(searcher, field, text)
                 entries[text.decode("utf-8")] = [out.tell(), len(docs)]
                 out.write(docs.tobytes())
                 out.write(weights.tobytes())
                 if field in positions:
-                    starts, found = term_positions(searcher, field, text)
                     positions_table[field][text.decode("utf-8")] = [out_positions.tell(), len(starts), len(found)]
                     out_positions.write(starts.tobytes())
                     out_positions.write(found.tobytes())
