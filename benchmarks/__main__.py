@@ -45,6 +45,8 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="smoke run: short loads, small samples; "
                     "results to results-quick.json, README left alone unless --readme")
     ap.add_argument("--seconds", type=int, help="wrk duration per load (default 20; --quick 10)")
+    ap.add_argument("--warm-seconds", type=int, help="unmeasured wrk load of other queries before "
+                    "the HTTP loads, so that they measure warm workers (default 10; --quick 3)")
     ap.add_argument("--per-kind", type=int, help="latency queries per kind (default 60; --quick 20)")
     ap.add_argument("--rounds", type=int, default=None, help="timed passes over the query mix (default 2; --quick 1)")
     ap.add_argument("--ingest-pages", type=int, help=".txt and .html pages to ingest (default 10,000; --quick 1,000)")
@@ -62,6 +64,7 @@ def parse_args(argv):
         ap.error(f"unknown parts: {', '.join(sorted(unknown))}")
     args.seconds = args.seconds or (10 if q else 20)
     args.per_kind = args.per_kind or (20 if q else 60)
+    args.warm_seconds = 3 if q and args.warm_seconds is None else (10 if args.warm_seconds is None else args.warm_seconds)
     args.rounds = args.rounds or (1 if q else 2)
     args.ingest_pages = args.ingest_pages or (1_000 if q else 10_000)
     args.trafilatura_pages = args.trafilatura_pages or (100 if q else 1_000)
@@ -115,9 +118,15 @@ def run_http(n: int, args, index: Path) -> dict:
     zipf_paths = http.write_paths(folder / "zipf.txt", zipf)
     distinct_paths = http.write_paths(folder / "distinct.txt", distinct)
     warm = [f"/api/search?q={q}" for q in ("oil", "bank", "trade", "wheat")] * 10
+    measured = set(zipf) | set(distinct)
+    warm_paths = http.write_paths(folder / "warm.txt", [q for q in queries.distinct_queries(20_000, seed=13)
+                                                         if q not in measured])
     loads = {"zipf": zipf_paths, "distinct": distinct_paths} if "http" in args.parts else {"zipf": zipf_paths}
-    log(f"{label}: HTTP, ours: {', '.join(loads)} for {seconds} s each")
-    out = {"ours": http.run_loads("wsgi:app", index, loads, seconds, folder / "gunicorn-ours.log", warm)}
+    log(f"{label}: HTTP, ours: {args.warm_seconds} s of other queries to warm up, then "
+        f"{', '.join(loads)} for {seconds} s each")
+    out = {"ours": http.run_loads("wsgi:app", index, loads, seconds, folder / "gunicorn-ours.log", warm,
+                                  warm_paths, args.warm_seconds)}
+    out["warm_seconds"] = args.warm_seconds
     for load in loads:
         w = out["ours"][load]
         log(f"{label}:   {load}: {w['rps']:.0f} req/s, p99 {w['p99_ms']} ms, "

@@ -186,10 +186,19 @@ def parse_wrk(out: str) -> dict:
 
 
 def run_loads(app: str, index: Path | None, loads: dict[str, Path], seconds: int, log: Path,
-              warm_paths: list[str] | None = None) -> dict:
-    """One gunicorn, the loads one after the other; worker RSS read after the last."""
+              warm_paths: list[str] | None = None, warm_load: Path | None = None,
+              warm_seconds: int = 0) -> dict:
+    """One gunicorn, the loads one after the other; worker RSS read after the last.
+
+    With warm_load, wrk first runs it for warm_seconds, unmeasured: every worker then has
+    what a server that has been up a while has (its arrays, caches of words and postings),
+    and no measured load pays for the others' warming up. Its queries are none of the
+    measured ones, so no answer is cached ahead.
+    """
     with gunicorn(app, index, log) as (base, master):
         warm(base, warm_paths or [], 40)
+        if warm_load is not None and warm_seconds > 0:
+            wrk(base, warm_load, warm_seconds)
         results = {name: wrk(base, paths, seconds) for name, paths in loads.items()}
         pids = workers_of(master)
         results["workers"] = len(pids)

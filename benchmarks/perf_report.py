@@ -254,6 +254,12 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
                   f"{zipf['repeat_share']:.0%} of requests repeat an earlier query. Distinct: "
                   f"{zipf['distinct_list']:,} different queries, none repeated within a load. Workers: "
                   f"{zipf['workers_note']}.", ""]
+    warmed = sorted({r["http"]["warm_seconds"] for r in _sizes(results) if "warm_seconds" in r.get("http", {})})
+    if warmed:
+        lines += [f"Before the loads, wrk runs {', '.join(map(str, warmed))} s of other queries (none of the "
+                  f"measured ones), unmeasured, so that each load meets workers as a server that has been up a "
+                  f"while has them (arrays read, caches of words and postings filled) and no load pays for "
+                  f"the others' warming up. The answer cache holds none of the measured queries when the first load starts.", ""]
     lines += ["### Index build (ingest of a JSONL of clean {url, title, text}) and index size", "",
               *build_table(results), "",
               "### Ingest of scraped pages, end to end", "", *ingest_table(results), "",
