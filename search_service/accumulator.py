@@ -44,6 +44,9 @@ POSTINGS_BUDGET = 5_000_000
 MASKS_BUDGET = 16_000_000
 # Positions of a term in a document kept per generation, for phrases (~200 bytes each).
 POSITIONS_BUDGET = 50_000
+# Beyond this many documents, a word's positions are read from the positions file all at
+# once rather than document by document ("of the" at 100k documents: 1.2 s one by one).
+PER_DOCUMENT_READS = 64
 # Documents of exact phrases kept per generation (4 bytes each).
 PHRASES_BUDGET = 2_000_000
 # Documents scored exactly at the most: this many, or four pages' worth of the page
@@ -402,7 +405,17 @@ class Accumulator:
         key = (field, self.searcher.schema[field].to_bytes(word))
         starts = self._position_starts(*key)
         if starts is not None:  # the generation's positions file has the word
-            at = self.postings(*key).among(docs)
+            postings = self.postings(*key)
+            at = postings.among(docs)
+            if len(at) > PER_DOCUMENT_READS:
+                # Many documents (a phrase of common words): one read of all the word's
+                # positions, and numpy picks those of the documents.
+                counts = np.diff(starts)
+                chosen = np.zeros(len(counts), bool)
+                chosen[at] = True
+                keep = np.repeat(chosen, counts)
+                owners = np.repeat(postings.docs.astype(np.int64), counts)[keep]
+                return (owners << 32) + self._file.all_positions(*key)[keep].astype(np.int64)
             keys = [(np.int64(doc) << 32) + self._file_positions(key, doc, int(starts[i]), int(starts[i + 1]), cache)
                     for doc, i in zip(docs.tolist(), at.tolist())]
             return np.concatenate(keys) if keys else np.zeros(0, np.int64)

@@ -253,6 +253,11 @@ class PostingsFile:
         offset, count, _ = self.positions_table[field][text.decode("utf-8", "replace")]
         return self._read(offset + count * 8 + start * 4, end - start, np.uint32)
 
+    def all_positions(self, field: str, text: bytes) -> np.ndarray:
+        """Every position of the term, postings after postings (position_starts says whose)."""
+        offset, count, total = self.positions_table[field][text.decode("utf-8", "replace")]
+        return self._read(offset + count * 8, total, np.uint32)
+
     def _read(self, offset: int, count: int, dtype) -> np.ndarray:
         size = np.dtype(dtype).itemsize * count
         try:

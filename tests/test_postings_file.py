@@ -70,7 +70,9 @@ def _each(searcher, text: str):
         matcher.next()
 
 
-def test_phrases_are_found_from_the_files_positions(served, monkeypatch):
+@pytest.mark.parametrize("per_document_reads", [0, 10_000], ids=["one read per word", "one read per document"])
+def test_phrases_are_found_from_the_files_positions(served, monkeypatch, per_document_reads):
+    monkeypatch.setattr("search_service.accumulator.PER_DOCUMENT_READS", per_document_reads)
     searcher = served.searcher()
     walked = sorted(searcher.docs_for_query(wq.Phrase(RANK_FIELD, ["lazi", "dog"])))
     monkeypatch.setattr("search_service.accumulator._Positions", None)  # no reading from Whoosh
