@@ -216,11 +216,11 @@ class Candidates:
 
 @dataclass
 class FirstStage:
-    """What the arrays say about one query: its total, its facet counts, and per tier the
-    documents worth scoring exactly."""
+    """What the arrays say about one query: its total, the documents it matches (for their
+    facet counts, Accumulator.facet_counts), and per tier the documents worth scoring exactly."""
 
     total: int
-    facets: dict[str, dict[str, int]]
+    docs: np.ndarray
     candidates: list[Candidates]
 
 
@@ -288,7 +288,7 @@ class Accumulator:
         return self.searcher.leaf_searchers()
 
     def first_stage(self, words: LooseWords, filters: wq.Query | None, wanted: int) -> FirstStage:
-        """Total, facets and candidates of a page that ends at hit `wanted`."""
+        """Total, matches and candidates of a page that ends at hit `wanted`."""
         low = np.zeros(self.doc_count)  # each document's score without its phrases
         present = np.zeros(self.doc_count, np.int32)  # how many of the words it has
         for word in words.words:
@@ -308,7 +308,6 @@ class Accumulator:
             scores, _ = self._gather(term.field, term.text, docs)
             low += scores * term.boost if term.boost != 1.0 else scores
         high = low + self.phrase_bound(words.phrases, docs) if words.phrases else low
-        facets = {name: self.facet_counts(name, docs) for name in self.facets}
         tiers = [(docs, low, high)]
         if words.all_words_first:
             every = present[docs] == len(words.words)
@@ -318,10 +317,10 @@ class Accumulator:
             # A tier fills what is left of the page after the tiers before it.
             candidates.append(_candidates(tier, tier_low, tier_high, wanted))
             wanted -= len(tier)
-        return FirstStage(len(docs), facets, candidates)
+        return FirstStage(len(docs), docs, candidates)
 
     def stage(self, ranking: LooseWords | ExactPhrase, filters: wq.Query | None, wanted: int) -> FirstStage:
-        """Total, facets and candidates of a ranking arrays_ranking read."""
+        """Total, matches and candidates of a ranking arrays_ranking read."""
         if isinstance(ranking, ExactPhrase):
             return self.phrase_stage(ranking, filters, wanted)
         return self.first_stage(ranking, filters, wanted)
@@ -335,8 +334,7 @@ class Accumulator:
             keep &= self.mask(filters)[docs]
         docs = docs[keep]
         score = self._words_score(phrase.field, phrase.words, docs) * phrase.boost
-        facets = {name: self.facet_counts(name, docs) for name in self.facets}
-        return FirstStage(len(docs), facets, [_candidates(docs, score, score, wanted)])
+        return FirstStage(len(docs), docs, [_candidates(docs, score, score, wanted)])
 
     def ranked(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The given documents (sorted numbers) best first, and their final scores: ties go
@@ -574,6 +572,10 @@ class Accumulator:
             cached[np.fromiter(self.searcher.docs_for_query(query), np.int64)] = True
             self._masks.put(query, cached, self.doc_count)
         return cached
+
+    def facets_of(self, docs: np.ndarray) -> dict[str, dict]:
+        """{facet: {value: documents}} over the given documents."""
+        return {name: self.facet_counts(name, docs) for name in self.facets}
 
     def facet_counts(self, name: str, docs: np.ndarray) -> dict:
         """{value: documents} of one facet over the given documents, as Whoosh groups them."""

@@ -226,7 +226,8 @@ class SearchIndex:
 
 def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, deadline: float) -> Plan:
     """The plan again, its words reweighted by pseudo-relevance feedback from its top documents."""
-    top = _ranked_page(searcher, query_plan.tiers, filters, 0, FEEDBACK_DOCS, deadline, accumulate=ACCUMULATE)
+    top = _ranked_page(searcher, query_plan.tiers, filters, 0, FEEDBACK_DOCS, deadline, accumulate=ACCUMULATE,
+                       facets=False)
     if top.partial or not top.hits:
         return query_plan
     feedback = []
@@ -271,25 +272,26 @@ def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
 
 
 def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: float,
-                 accumulate: bool = False) -> _Page:
+                 accumulate: bool = False, facets: bool = True) -> _Page:
     """Hits at [start, start+count) of the tiers laid end to end, the total and the facets.
 
     With `accumulate`, tiers the accumulator reads (loose words, one exact phrase) have its
     arrays pick the documents worth scoring and Whoosh score only those (_accumulated_page);
     tiers of another shape, or an index the arrays cannot read, are walked with Whoosh
-    (_walked_page).
+    (_walked_page). Without `facets`, the accumulator does not count them (a walk counts
+    them anyway).
     """
     ranking = arrays_ranking(tiers) if accumulate else None
     if ranking is not None:
         try:
-            return _accumulated_page(searcher, tiers, ranking, filters, start, count, deadline)
+            return _accumulated_page(searcher, tiers, ranking, filters, start, count, deadline, facets)
         except Unreadable:
             pass
     return _walked_page(searcher, tiers, filters, start, count, deadline)
 
 
 def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filters, start: int, count: int,
-                      deadline: float) -> _Page:
+                      deadline: float, facets: bool = True) -> _Page:
     """_walked_page's answer from the accumulator: its arrays count the total and the facets
     and bound each document's score; only the documents whose bound could put them on the
     page are scored exactly (with the positions of their phrases), and ranked."""
@@ -302,7 +304,8 @@ def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filter
             docs, scores = arrays.ranked(ranking, candidates.docs)
             hits += [_Scored(searcher, d, s) for d, s in zip(docs[:candidates.wanted].tolist(),
                                                              scores[:candidates.wanted].tolist())]
-    return _Page(stage.total, hits[start:wanted], False, _listed_facets(stage.facets))
+    counted = _listed_facets(arrays.facets_of(stage.docs)) if facets else {}
+    return _Page(stage.total, hits[start:wanted], False, counted)
 
 
 @dataclass(frozen=True)
