@@ -127,6 +127,8 @@ def _decoded_positions(form, values: list[bytes]) -> tuple[np.ndarray, np.ndarra
     counts = np.fromiter(map(len, gaps), np.int64, len(gaps))
     starts = np.zeros(len(gaps) + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
+    if starts[-1] >= 2 ** 32:
+        raise Unreadable("more positions of one term than the positions file counts")
     summed = np.cumsum(np.fromiter(chain.from_iterable(gaps), np.int64, int(starts[-1])))
     # Each posting's gaps count from 0: take off what the postings before it added up to.
     before = np.zeros(len(gaps), np.int64)
@@ -170,8 +172,11 @@ def write_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: 
                 out.write(docs.tobytes())
                 out.write(weights.tobytes())
                 if field in positions:
-                    positions_table[field][text.decode("utf-8")] = [out_positions.tell(), len(starts), len(found)]
-                    out_positions.write(starts.tobytes())
+                    # Two bytes a position where every one fits (documents of < 65,536 words).
+                    found = found.astype(np.uint16) if not len(found) or found.max() < 2 ** 16 else found
+                    positions_table[field][text.decode("utf-8")] = [out_positions.tell(), len(starts), len(found),
+                                                                     found.itemsize]
+                    out_positions.write(starts.astype(np.uint32).tobytes())
                     out_positions.write(found.tobytes())
                 written += 1
     description = {"segments": segments_of(searcher), "fields": table, "positions": positions_table}
@@ -221,7 +226,10 @@ class PostingsFile:
             description = json.loads((Path(folder) / TABLE_FILE).read_text())
             if description["segments"] != segments_of(searcher):
                 return None
-            return cls(Path(folder), description["fields"], description.get("positions"))
+            positions = description.get("positions") or {}
+            if any(len(entry) != 4 for terms in positions.values() for entry in terms.values()):
+                positions = {}  # a layout of another version: positions are read from the index
+            return cls(Path(folder), description["fields"], positions)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -245,18 +253,23 @@ class PostingsFile:
         entry = self.positions_table.get(field, {}).get(text.decode("utf-8", "replace"))
         if entry is None:
             return None
-        offset, count, _ = entry
-        return self._read(offset, count, np.int64)
+        return self._read(entry[0], entry[1], np.uint32).astype(np.int64)
 
     def positions(self, field: str, text: bytes, start: int, end: int) -> np.ndarray:
-        """The term's positions [start, end) (position_starts says whose they are)."""
-        offset, count, _ = self.positions_table[field][text.decode("utf-8", "replace")]
-        return self._read(offset + count * 8 + start * 4, end - start, np.uint32)
+        """The term's positions [start, end) (position_starts says whose)."""
+        offset, count, dtype = self._positions_entry(field, text)
+        return self._read(offset + count * 4 + start * dtype.itemsize, end - start, dtype)
 
     def all_positions(self, field: str, text: bytes) -> np.ndarray:
         """Every position of the term, postings after postings (position_starts says whose)."""
-        offset, count, total = self.positions_table[field][text.decode("utf-8", "replace")]
-        return self._read(offset + count * 8, total, np.uint32)
+        offset, count, dtype = self._positions_entry(field, text)
+        total = self.positions_table[field][text.decode("utf-8", "replace")][2]
+        return self._read(offset + count * 4, total, dtype)
+
+    def _positions_entry(self, field: str, text: bytes) -> tuple[int, int, np.dtype]:
+        """(where the term's starts are, how many, the type of its positions)."""
+        offset, count, _, itemsize = self.positions_table[field][text.decode("utf-8", "replace")]
+        return offset, count, np.dtype(np.uint16 if itemsize == 2 else np.uint32)
 
     def _read(self, offset: int, count: int, dtype) -> np.ndarray:
         size = np.dtype(dtype).itemsize * count

@@ -2,6 +2,7 @@
 Whoosh reads, and searches answer the same with it and without it."""
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -111,6 +112,18 @@ def test_a_file_of_other_segments_is_not_used(served):
     searcher = fresh.searcher()
     assert PostingsFile.open(fresh.root / fresh.generation, searcher) is None
     assert fresh.search(SearchRequest("fox")).total == before + 1
+
+
+def test_positions_of_another_layout_are_read_from_the_index(served):
+    table = served.root / served.generation / TABLE_FILE
+    description = json.loads(table.read_text())
+    description["positions"] = {field: {term: entry[:3] for term, entry in terms.items()}
+                                for field, terms in description["positions"].items()}
+    table.write_text(json.dumps(description))
+    fresh = SearchIndex(served.root)
+    file = PostingsFile.open(fresh.root / fresh.generation, fresh.searcher())
+    assert file is not None and file.table and file.positions_table == {}
+    assert fresh.search(SearchRequest('"lazy dog"')).total == served.search(SearchRequest('"lazy dog"')).total > 0
 
 
 def test_a_damaged_table_means_no_file(served):
