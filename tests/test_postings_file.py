@@ -121,7 +121,8 @@ def test_positions_of_another_layout_are_read_from_the_index(served):
                                 for field, terms in description["positions"].items()}
     table.write_text(json.dumps(description))
     fresh = SearchIndex(served.root)
-    file = PostingsFile.open(fresh.root / fresh.generation, fresh.searcher())
+    searcher = fresh.searcher()
+    file = PostingsFile.open(fresh.root / fresh.generation, searcher)
     assert file is not None and file.table and file.positions_table == {}
     assert fresh.search(SearchRequest('"lazy dog"')).total == served.search(SearchRequest('"lazy dog"')).total > 0
 
