@@ -253,7 +253,7 @@ class PostingsFile:
         entry = self.positions_table.get(field, {}).get(text.decode("utf-8", "replace"))
         if entry is None:
             return None
-        return self._read(entry[0], entry[1], np.uint32).astype(np.int64)
+        return self._read(entry[0], entry[1], np.uint32)
 
     def positions(self, field: str, text: bytes, start: int, end: int) -> np.ndarray:
         """The term's positions [start, end) (position_starts says whose)."""
