@@ -1,0 +1,71 @@
+"""nDCG@10 of the product on the four ranking collections for several values of one ranking
+parameter, on the indexes `benchmarks/ranking.py` built (run that first).
+
+    python benchmarks/ranking_sweep.py --proximity 0,0.1,0.2,0.25,0.3,0.45
+
+A value is set for the run only (the module's constant and the default it gave
+`proximity_query`); the product's code is not changed. Prints a Markdown table with the mean
+over the collections, the criterion a single configuration for all of them is chosen by.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import ranking as bench  # noqa: E402  (benchmarks/ranking.py)
+
+from search_service import ranking  # noqa: E402
+from search_service.models import SearchRequest  # noqa: E402
+from search_service.search import QueryError, SearchIndex  # noqa: E402
+
+COLLECTIONS = ("cranfield", "cisi", "cacm", "scifact")
+
+
+def set_proximity(weight: float) -> None:
+    ranking.PROXIMITY_WEIGHT = weight
+    ranking.proximity_query.__defaults__ = (weight,)
+
+
+def ndcg(name: str, out: Path) -> float:
+    """nDCG@10 of the product's run on one collection, its index as ranking.py left it."""
+    docs = bench.read_docs(name)
+    by_url = {bench.doc_url(name, d["id"]): d["id"] for d in docs}
+    index = SearchIndex(out / name / "ours" / "index", cache_size=0)
+    run = {}
+    try:
+        for qid, text in bench.read_queries(name):
+            try:
+                hits = index.search(SearchRequest(text, per_page=bench.DEPTH)).hits
+            except QueryError:
+                continue
+            ranked = [by_url[h.url] for h in hits]
+            run[qid] = [(doc_id, float(len(ranked) - i)) for i, doc_id in enumerate(ranked)]
+    finally:
+        index.close()
+    path = out / name / "sweep.run"
+    bench.write_run(path, run, "sweep")
+    return bench.evaluate(name, path)["nDCG@10"]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--proximity", required=True, help="comma-separated weights of the adjacency bonus")
+    ap.add_argument("--out", type=Path, default=HERE / "out" / "ranking", help="where ranking.py wrote its indexes")
+    args = ap.parse_args(argv)
+    print("| proximity weight | " + " | ".join(COLLECTIONS) + " | mean |")
+    print("|---:|" + "---:|" * (len(COLLECTIONS) + 1))
+    for value in (float(v) for v in args.proximity.split(",")):
+        set_proximity(value)
+        scores = [ndcg(name, args.out) for name in COLLECTIONS]
+        cells = " | ".join(f"{s:.4f}" for s in scores)
+        print(f"| {value:g} | {cells} | {sum(scores) / len(scores):.4f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
