@@ -235,8 +235,7 @@ class TermPostings:
 
     def among(self, docnums: np.ndarray) -> np.ndarray:
         """The indexes of the postings of the given sorted documents."""
-        at, found = self.where(docnums)
-        return at
+        return self.where(docnums)[0]
 
     def where(self, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(the indexes of the postings of the given sorted documents, which of them have one)."""
@@ -262,7 +261,9 @@ class Accumulator:
         self._terms = _LRU(POSTINGS_BUDGET)
         self._starts = _LRU(POSTINGS_BUDGET)  # (field, term) → where its postings' positions start
         self._masks = _LRU(MASKS_BUDGET)
-        self.positions = _LRU(POSITIONS_BUDGET)  # (field, term, document) → encoded positions
+        # (field, term, document) → its positions: encoded as Whoosh stores them, or decoded
+        # from the generation's positions file.
+        self.positions = _LRU(POSITIONS_BUDGET)
         self._phrases = _LRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
         self._lengths: dict[str, np.ndarray] = {}
         self._average_lengths: dict[str, float] = {}
@@ -404,7 +405,8 @@ class Accumulator:
         starts = self._position_starts(*key)
         if starts is not None:  # the generation's positions file has the word
             postings = self.postings(*key)
-            at = postings.among(docs)
+            at, found = postings.where(docs)
+            docs = docs[found]  # each has the word when a phrase asks; the others have no positions
             if len(at) > PER_DOCUMENT_READS:
                 # Many documents (a phrase of common words): one read of all the word's
                 # positions, and numpy picks those of the documents.
