@@ -275,11 +275,10 @@ def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
                  accumulate: bool = False, facets: bool = True) -> _Page:
     """Hits at [start, start+count) of the tiers laid end to end, the total and the facets.
 
-    With `accumulate`, tiers the accumulator reads (loose words, one exact phrase) have its
-    arrays pick the documents worth scoring and Whoosh score only those (_accumulated_page);
-    tiers of another shape, or an index the arrays cannot read, are walked with Whoosh
-    (_walked_page). Without `facets`, the accumulator does not count them (a walk counts
-    them anyway).
+    With `accumulate`, tiers the accumulator reads (loose words, one exact phrase) are ranked
+    from its arrays (_accumulated_page); tiers of another shape, or an index the arrays cannot
+    read, are walked with Whoosh (_walked_page), within the time budget. Without `facets`,
+    the accumulator does not count them (a walk counts them anyway).
     """
     ranking = arrays_ranking(tiers) if accumulate else None
     if ranking is not None:
@@ -294,7 +293,8 @@ def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filter
                       deadline: float, facets: bool = True) -> _Page:
     """_walked_page's answer from the accumulator: its arrays count the total and the facets
     and bound each document's score; only the documents whose bound could put them on the
-    page are scored exactly (with the positions of their phrases), and ranked."""
+    page are scored exactly (with the positions of their phrases), and ranked. Its work is
+    bounded by the arrays' sizes, so it never answers partially (`deadline` is for the walk)."""
     wanted = start + count
     arrays = accumulator(searcher, FACETS)
     stage = arrays.stage(ranking, filters, wanted)
@@ -407,7 +407,7 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
     return text if index < 0 else text[:index] + replacement + text[index + len(word):]
 
 
-# ---------------------------------------------------------------------- snippets
+# ---------------------------------------------------------------------- hits
 
 
 def _hit(hit, highlighter: Snippets | None) -> Hit:
