@@ -28,7 +28,7 @@ from whoosh.fields import ID, STORED, Schema
 
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document
-from .postings_file import write_arrays
+from .postings_file import Unreadable, write_arrays
 from .vocabulary import read_counts, write_vocabulary
 
 CURRENT = "CURRENT"
@@ -164,7 +164,12 @@ def write_generation(
         write_vocabulary(folder, words)
         with ix.searcher() as searcher:
             # The fields words are ranked on; positions for the one phrases are looked for in.
-            write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,))
+            # Postings the arrays cannot read (another codec) leave the generation without
+            # the files: searches then read Whoosh's postings, as before they existed.
+            try:
+                write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,))
+            except Unreadable:
+                pass
         total = ix.doc_count()
         if before_switch:
             before_switch(folder)

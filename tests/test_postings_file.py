@@ -142,3 +142,17 @@ def test_incremental_builds_write_the_file_for_the_new_generation(served, monkey
     docs, _ = file.read(RANK_FIELD, b"fox")
     assert np.array_equal(docs, term_arrays(fresh.searcher(), RANK_FIELD, b"fox")[0])
     assert (fresh.root / fresh.generation / ARRAYS_FILE).exists()
+
+
+def test_postings_the_arrays_cannot_read_leave_the_generation_without_the_files(tmp_path, monkeypatch):
+    def unreadable(matcher, values=False):
+        raise postings_file.Unreadable("postings of another layout")
+
+    monkeypatch.setattr(postings_file, "read_postings", unreadable)
+    build_index(documents(100), tmp_path)
+    index = SearchIndex(tmp_path)
+    index.searcher()
+    folder = tmp_path / index.generation
+    assert not (folder / ARRAYS_FILE).exists() and not (folder / TABLE_FILE).exists()
+    assert not list(folder.glob("*.tmp"))
+    assert index.search(SearchRequest('"lazy dog" fox')).total > 0
