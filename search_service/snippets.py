@@ -316,8 +316,9 @@ def _fragment_html(text: str, tokens: _Tokens, start: int, end: int, picked: lis
     for i in picked:
         if starts[i] > index:
             out.append(escape(text[index:starts[i]], quote=False))
-        # A token is word characters and dots: nothing in it to escape.
-        out.append(f"<mark>{text[starts[i]:ends[i]]}</mark>")
+        # A token is word characters and dots, nothing to escape; escaped all the same, so
+        # that no change of the token pattern can let markup through.
+        out.append(f"<mark>{escape(text[starts[i]:ends[i]], quote=False)}</mark>")
         index = ends[i]
     out.append(escape(text[index:end], quote=False))
     return "".join(out)
