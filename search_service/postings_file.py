@@ -89,31 +89,32 @@ def read_postings(matcher, values: bool = False) -> tuple[list, list] | tuple[li
 def term_arrays(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers int32, frequencies float32) of a term over every segment of a
     searcher, each segment's numbers at its offset."""
-    docs, weights = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)]
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        if (field, text) in reader:
-            ids, tf = read_postings(reader.postings(field, text))
-            docs.append(np.asarray(ids, dtype=np.int32) + offset)
-            weights.append(np.asarray(tf, dtype=np.float32))
-    return np.concatenate(docs), np.concatenate(weights)
+    docs, weights, _ = _term_postings(searcher, field, text, values=False)
+    return docs, weights
 
 
 def term_arrays_with_positions(searcher, field: str, text: bytes) -> tuple[np.ndarray, ...]:
     """term_arrays, and the postings' positions: (document numbers, frequencies, where each
     posting's positions start in the last array (int64, one more than the postings), every
     position (uint32)); the index's blocks are read once for all four."""
-    form = searcher.schema[field].format
-    docs, weights, values = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)], []
+    docs, weights, values = _term_postings(searcher, field, text, values=True)
+    starts, positions = _decoded_positions(searcher.schema[field].format, values)
+    return docs, weights, starts, positions
+
+
+def _term_postings(searcher, field: str, text: bytes, values: bool) -> tuple[np.ndarray, np.ndarray, list]:
+    """(document numbers, frequencies, and with `values` the encoded values) of a term over
+    every segment, each segment's numbers at its offset."""
+    docs, weights, encoded = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)], []
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         if (field, text) in reader:
-            ids, tf, encoded = read_postings(reader.postings(field, text), values=True)
-            docs.append(np.asarray(ids, dtype=np.int32) + offset)
-            weights.append(np.asarray(tf, dtype=np.float32))
-            values.extend(encoded)
-    starts, positions = _decoded_positions(form, values)
-    return np.concatenate(docs), np.concatenate(weights), starts, positions
+            found = read_postings(reader.postings(field, text), values=values)
+            docs.append(np.asarray(found[0], dtype=np.int32) + offset)
+            weights.append(np.asarray(found[1], dtype=np.float32))
+            if values:
+                encoded.extend(found[2])
+    return np.concatenate(docs), np.concatenate(weights), encoded
 
 
 def _decoded_positions(form, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
