@@ -176,8 +176,8 @@ def profile_summary(prof: dict) -> list[str]:
                      f"first stage (totals, facets, which documents to score exactly) is "
                      f"{_share(search, 'of which the arrays')}, reading postings {_share(search, 'of which postings')}, "
                      f"the candidates' exact scores with the adjacency bonus "
-                     f"{_share(search, 'of which exact')} (reading their positions "
-                     f"{_share(search, 'of which candidates')}: whoosh3 unpickles a whole block for each), and "
+                     f"{_share(search, 'of which exact')} (of which reading positions from Whoosh's blocks, for "
+                     f"words the generation's positions file lacks, {_share(search, 'of which candidates')}), and "
                      f"Whoosh walks (queries the arrays do not rank) {_share(search, 'of which Whoosh')}. Snippets and titles "
                      f"take {_share(search, 'snippets')}; parsing, planning and stored fields are small.")
     if web:

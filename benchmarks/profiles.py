@@ -23,7 +23,7 @@ SEARCH_STAGES = [
     ("  of which postings read (Accumulator._read_postings)", ("search_service/accumulator.py", "_read_postings")),
     ("  of which exact scores of the candidates (Accumulator.scores)", ("search_service/accumulator.py", "scores")),
     ("  of which Whoosh walks (collector.run)", ("whoosh/collectors.py", "run")),
-    ("  of which candidates' positions read (_Positions._value_of)", ("search_service/accumulator.py", "_value_of")),
+    ("  of which candidates' positions read from Whoosh (_Positions._value_of)", ("search_service/accumulator.py", "_value_of")),
     ("  of which filters as bit sets (docs_for_query)", ("whoosh/searching.py", "docs_for_query")),
     ("feedback round: a first ranking and reading its top documents (_with_feedback)", ("search_service/search.py", "_with_feedback")),
     ("snippets and titles (Snippets)", ("search_service/snippets.py", "snippet")),
