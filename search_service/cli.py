@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("serve", help="serve the index over HTTP with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: cores + 1)")
+    p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: one per core, at least 2)")
     p.add_argument("--index", default=str(defaults.index_dir))
     p.add_argument("--corpus", default=str(defaults.corpus_dir), help="built into the index first when there is none")
     p.set_defaults(run=cmd_serve)
