@@ -257,6 +257,12 @@ def test_a_url_over_gunicorns_line_limit_never_reaches_the_app(server):
     assert server.get("/healthz").status_code == 200
 
 
+def test_a_url_over_the_apps_limit_gets_its_json_414_under_gunicorn(server):
+    response = server.get("/api/search", params={"q": "a" * 6000})
+    assert response.status_code == 414
+    assert response.json()["error"]["code"] == "request_uri_too_long"
+
+
 def test_the_app_refuses_long_urls_itself(built_index):
     # For servers without gunicorn's request-line limit (in-process: Flask's own client).
     client = create_app(Config(index_dir=built_index)).test_client()

@@ -2,8 +2,9 @@
 
 The service only answers GETs, so a body of more than MAX_BODY_BYTES is refused with a
 413 before anything reads it. URLs longer than MAX_URL_BYTES (path plus query string, as
-sent) get a 414; under gunicorn its own `limit_request_line` (4094 bytes, left at its
-default) refuses longer request lines even before the app sees them.
+sent) get a 414 in JSON; under gunicorn, request lines over its `limit_request_line` (set to
+its largest, 8190 bytes, in gunicorn_settings.py) are refused by gunicorn itself, in HTML,
+before the app sees them.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 Production settings: never debug, never reload; no gunicorn access log (the app writes
 its own JSON lines, which leave the query out unless SEARCH_LOG_QUERIES=1, see
-accesslog.py); gunicorn's `limit_request_line` left at its default (4094 bytes). Unless
+accesslog.py); gunicorn's `limit_request_line` at its largest (8190 bytes), above the app's
+own URL limit (limits.py), so that the app answers long URLs in JSON. Unless
 PROMETHEUS_MULTIPROC_DIR is set, a fresh folder is made for the workers' shared metrics
 (see metrics.py) and removed when the server stops.
 """
