@@ -11,7 +11,7 @@ from urllib.parse import quote, quote_from_bytes
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
@@ -19,9 +19,11 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 
 from search_service.models import SearchRequest
 from search_service.search import QueryError, SearchIndex
+from search_service.web.gunicorn_settings import SETTINGS
 from search_service.web.openapi import PATHS
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+GUNICORN_LINE_LIMIT = SETTINGS["limit_request_line"]
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 API_FUZZ = settings(FUZZ, max_examples=100)
 LOCAL_FUZZ = settings(FUZZ, max_examples=300)  # no HTTP: cheap
@@ -47,7 +49,11 @@ def test_api_conforms_to_its_openapi_description(api_schema, server, path, mode)
     @API_FUZZ
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case):
-        case.call_and_validate(base_url=server.url, checks=CHECKS)
+        response = case.call(base_url=server.url)
+        # A request line over gunicorn's limit never reaches the app (gunicorn answers it
+        # in HTML): outside what the description covers, and tested on its own below.
+        assume(len(response.request.path_url) + len("GET  HTTP/1.1") <= GUNICORN_LINE_LIMIT)
+        case.validate_response(response, checks=CHECKS)
 
     check()
 
