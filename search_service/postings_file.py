@@ -216,7 +216,7 @@ class PostingsFile:
         self.table = table
         self.positions_path = folder / POSITIONS_FILE
         self.positions_table = positions or {}
-        self._fd: int | None = None  # of the positions file, opened on first use
+        self._fds: dict[Path, int] = {}  # each file, opened on first use
 
     @classmethod
     def open(cls, folder: Path | None, searcher) -> PostingsFile | None:
@@ -240,13 +240,8 @@ class PostingsFile:
         if entry is None:
             return None
         offset, count = entry
-        with open(self.path, "rb") as handle:
-            handle.seek(offset)
-            docs = np.fromfile(handle, np.int32, count)
-            weights = np.fromfile(handle, np.float32, count)
-        if len(docs) != count or len(weights) != count:
-            raise Unreadable(f"{self.path} is shorter than its table says")
-        return docs, weights
+        return (self._read(self.path, offset, count, np.int32),
+                self._read(self.path, offset + 4 * count, count, np.float32))
 
     def position_starts(self, field: str, text: bytes) -> np.ndarray | None:
         """Where each posting's positions start (and the last one ends) in the term's
@@ -254,40 +249,42 @@ class PostingsFile:
         entry = self.positions_table.get(field, {}).get(text.decode("utf-8", "replace"))
         if entry is None:
             return None
-        return self._read(entry[0], entry[1], np.uint32)
+        return self._read(self.positions_path, entry[0], entry[1], np.uint32)
 
     def positions(self, field: str, text: bytes, start: int, end: int) -> np.ndarray:
         """The term's positions [start, end) (position_starts says whose)."""
         offset, count, dtype = self._positions_entry(field, text)
-        return self._read(offset + count * 4 + start * dtype.itemsize, end - start, dtype)
+        return self._read(self.positions_path, offset + count * 4 + start * dtype.itemsize, end - start, dtype)
 
     def all_positions(self, field: str, text: bytes) -> np.ndarray:
         """Every position of the term, postings after postings (position_starts says whose)."""
         offset, count, dtype = self._positions_entry(field, text)
         total = self.positions_table[field][text.decode("utf-8", "replace")][2]
-        return self._read(offset + count * 4, total, dtype)
+        return self._read(self.positions_path, offset + count * 4, total, dtype)
 
     def _positions_entry(self, field: str, text: bytes) -> tuple[int, int, np.dtype]:
         """(where the term's starts are, how many, the type of its positions)."""
         offset, count, _, itemsize = self.positions_table[field][text.decode("utf-8", "replace")]
         return offset, count, np.dtype(np.uint16 if itemsize == 2 else np.uint32)
 
-    def _read(self, offset: int, count: int, dtype) -> np.ndarray:
+    def _read(self, path: Path, offset: int, count: int, dtype) -> np.ndarray:
+        """count values of dtype at offset of one of the files (read-only), with one pread on
+        a descriptor kept open: a cold query reads several lists and positions."""
         size = np.dtype(dtype).itemsize * count
         try:
-            if self._fd is None:
-                self._fd = os.open(self.positions_path, os.O_RDONLY)
-            data = os.pread(self._fd, size, offset)
+            if path not in self._fds:
+                self._fds[path] = os.open(path, os.O_RDONLY)
+            data = os.pread(self._fds[path], size, offset)
         except OSError as exc:
-            raise Unreadable(f"{self.positions_path}: {exc}") from exc
+            raise Unreadable(f"{path}: {exc}") from exc
         if len(data) != size:
-            raise Unreadable(f"{self.positions_path} is shorter than its table says")
+            raise Unreadable(f"{path} is shorter than its table says")
         return np.frombuffer(data, dtype)
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
 
     def __del__(self) -> None:
         self.close()
