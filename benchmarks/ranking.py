@@ -74,8 +74,6 @@ def doc_url(collection: str, doc_id: str) -> str:
 
 def run_ours(name: str, docs: list[dict], queries, work: Path):
     from search_service.ingest import ingest
-    from search_service.models import SearchRequest
-    from search_service.search import QueryError, SearchIndex
 
     corpus = work / "corpus"
     shutil.rmtree(corpus, ignore_errors=True)
@@ -92,32 +90,7 @@ def run_ours(name: str, docs: list[dict], queries, work: Path):
     summary = ingest(corpus, index_root)
     ingest_s = time.perf_counter() - started
 
-    index = SearchIndex(index_root, cache_size=0)
-    run, refused, took = {}, [], []
-    try:
-        index.searcher()  # open once, outside the timing
-        for qid, text in queries:
-            started = time.perf_counter()
-            try:
-                results = index.search(SearchRequest(text, page=1, per_page=DEPTH))
-            except QueryError as exc:
-                refused.append((qid, exc.code))
-                continue
-            finally:
-                took.append(time.perf_counter() - started)
-            ranked = []
-            for hit in results.hits:
-                if hit.url not in by_url:
-                    raise SystemExit(f"{name}: hit {hit.id} has url {hit.url!r}, not one the benchmark wrote")
-                expected_source = f"docs.jsonl#{by_url[hit.url]}"
-                if hit.source != expected_source:
-                    raise SystemExit(f"{name}: hit url {hit.url} came back with source {hit.source!r}")
-                ranked.append(by_url[hit.url])
-            # The service's order is the ranking (tiers are not ordered by score), so the
-            # run's scores are derived from the rank: trec_eval sorts by score.
-            run[qid] = [(doc_id, float(len(ranked) - i)) for i, doc_id in enumerate(ranked)]
-    finally:
-        index.close()
+    run, refused, took = search_run(name, index_root, queries, by_url)
     info = {
         "indexed": summary.documents,
         "skipped": dict(summary.skipped_by_reason()),
@@ -221,6 +194,41 @@ def available(engine: str) -> bool:
 
 
 # ---------------------------------------------------------------- scoring
+
+
+def search_run(name: str, index_root: Path, queries, by_url: dict[str, str]):
+    """(TREC run, refused queries, seconds per query) of the product's search over an index
+    the collection was ingested into; by_url maps the urls written to document ids."""
+    from search_service.models import SearchRequest
+    from search_service.search import QueryError, SearchIndex
+
+    index = SearchIndex(index_root, cache_size=0)
+    run, refused, took = {}, [], []
+    try:
+        index.searcher()  # open once, outside the timing
+        for qid, text in queries:
+            started = time.perf_counter()
+            try:
+                results = index.search(SearchRequest(text, page=1, per_page=DEPTH))
+            except QueryError as exc:
+                refused.append((qid, exc.code))
+                continue
+            finally:
+                took.append(time.perf_counter() - started)
+            ranked = []
+            for hit in results.hits:
+                if hit.url not in by_url:
+                    raise SystemExit(f"{name}: hit {hit.id} has url {hit.url!r}, not one the benchmark wrote")
+                expected_source = f"docs.jsonl#{by_url[hit.url]}"
+                if hit.source != expected_source:
+                    raise SystemExit(f"{name}: hit url {hit.url} came back with source {hit.source!r}")
+                ranked.append(by_url[hit.url])
+            # The service's order is the ranking (tiers are not ordered by score), so the
+            # run's scores are derived from the rank: trec_eval sorts by score.
+            run[qid] = [(doc_id, float(len(ranked) - i)) for i, doc_id in enumerate(ranked)]
+    finally:
+        index.close()
+    return run, refused, took
 
 
 def write_run(path: Path, run: dict, tag: str) -> None:

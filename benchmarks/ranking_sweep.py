@@ -20,8 +20,6 @@ sys.path.insert(0, str(HERE))
 import ranking as bench  # noqa: E402  (benchmarks/ranking.py)
 
 from search_service import ranking  # noqa: E402
-from search_service.models import SearchRequest  # noqa: E402
-from search_service.search import QueryError, SearchIndex  # noqa: E402
 
 COLLECTIONS = ("cranfield", "cisi", "cacm", "scifact")
 
@@ -33,20 +31,8 @@ def set_proximity(weight: float) -> None:
 
 def ndcg(name: str, out: Path) -> float:
     """nDCG@10 of the product's run on one collection, its index as ranking.py left it."""
-    docs = bench.read_docs(name)
-    by_url = {bench.doc_url(name, d["id"]): d["id"] for d in docs}
-    index = SearchIndex(out / name / "ours" / "index", cache_size=0)
-    run = {}
-    try:
-        for qid, text in bench.read_queries(name):
-            try:
-                hits = index.search(SearchRequest(text, per_page=bench.DEPTH)).hits
-            except QueryError:
-                continue
-            ranked = [by_url[h.url] for h in hits]
-            run[qid] = [(doc_id, float(len(ranked) - i)) for i, doc_id in enumerate(ranked)]
-    finally:
-        index.close()
+    by_url = {bench.doc_url(name, d["id"]): d["id"] for d in bench.read_docs(name)}
+    run, _, _ = bench.search_run(name, out / name / "ours" / "index", bench.read_queries(name), by_url)
     path = out / name / "sweep.run"
     bench.write_run(path, run, "sweep")
     return bench.evaluate(name, path)["nDCG@10"]
