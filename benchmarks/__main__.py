@@ -64,7 +64,8 @@ def parse_args(argv):
         ap.error(f"unknown parts: {', '.join(sorted(unknown))}")
     args.seconds = args.seconds or (10 if q else 20)
     args.per_kind = args.per_kind or (20 if q else 60)
-    args.warm_seconds = 3 if q and args.warm_seconds is None else (10 if args.warm_seconds is None else args.warm_seconds)
+    if args.warm_seconds is None:
+        args.warm_seconds = 3 if q else 10
     args.rounds = args.rounds or (1 if q else 2)
     args.ingest_pages = args.ingest_pages or (1_000 if q else 10_000)
     args.trafilatura_pages = args.trafilatura_pages or (100 if q else 1_000)

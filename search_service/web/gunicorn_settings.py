@@ -11,7 +11,7 @@ Workers are recycled after tens of thousands of requests so that no leak can gro
 for ever (with jitter, so that they do not all restart at once): not sooner, because a new
 worker reads its arrays and fills its caches again (about a second of work at 100k
 documents, and its first queries slower), and at 200 requests a second over three workers
-a limit of 5,000 restarted each of them every 75 seconds. The app is not preloaded:
+(the count then) a limit of 5,000 restarted each of them every 75 seconds. The app is not preloaded:
 each worker opens the index itself, on its first request, after the fork.
 """
 from __future__ import annotations
