@@ -2,9 +2,10 @@
 parameter, on the indexes `benchmarks/ranking.py` built (run that first).
 
     python benchmarks/ranking_sweep.py --proximity 0,0.1,0.2,0.25,0.3,0.45
+    python benchmarks/ranking_sweep.py --delta 0,0.1,0.25,0.5,1
 
-A value is set for the run only (the module's constant and the default it gave
-`proximity_query`); the product's code is not changed. Prints a Markdown table with the mean
+--proximity is the adjacency bonus's weight, --delta BM25+'s lower bound. A value is set for
+the run only (the module's constant and the defaults it gave); the product's code is not changed. Prints a Markdown table with the mean
 over the collections, the criterion a single configuration for all of them is chosen by.
 """
 from __future__ import annotations
@@ -29,6 +30,14 @@ def set_proximity(weight: float) -> None:
     ranking.proximity_query.__defaults__ = (weight,)
 
 
+def set_delta(delta: float) -> None:
+    ranking.DELTA = delta
+    ranking.BM25.__init__.__defaults__ = (ranking.K1, ranking.B, delta)
+
+
+PARAMETERS = {"proximity": ("proximity weight", set_proximity), "delta": ("BM25+ delta", set_delta)}
+
+
 def ndcg(name: str, out: Path) -> float:
     """nDCG@10 of the product's run on one collection, its index as ranking.py left it."""
     by_url = {bench.doc_url(name, d["id"]): d["id"] for d in bench.read_docs(name)}
@@ -40,13 +49,17 @@ def ndcg(name: str, out: Path) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--proximity", required=True, help="comma-separated weights of the adjacency bonus")
+    which = ap.add_mutually_exclusive_group(required=True)
+    which.add_argument("--proximity", help="comma-separated weights of the adjacency bonus")
+    which.add_argument("--delta", help="comma-separated values of BM25+'s delta")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "ranking", help="where ranking.py wrote its indexes")
     args = ap.parse_args(argv)
-    print("| proximity weight | " + " | ".join(COLLECTIONS) + " | mean |")
+    name = "proximity" if args.proximity else "delta"
+    label, set_value = PARAMETERS[name]
+    print(f"| {label} | " + " | ".join(COLLECTIONS) + " | mean |")
     print("|---:|" + "---:|" * (len(COLLECTIONS) + 1))
-    for value in (float(v) for v in args.proximity.split(",")):
-        set_proximity(value)
+    for value in (float(v) for v in getattr(args, name).split(",")):
+        set_value(value)
         scores = [ndcg(name, args.out) for name in COLLECTIONS]
         cells = " | ".join(f"{s:.4f}" for s in scores)
         print(f"| {value:g} | {cells} | {sum(scores) / len(scores):.4f} |", flush=True)

@@ -4,7 +4,8 @@ Measured on four test collections with relevance judgements (benchmarks/ranking.
 benchmarks/README.md); each piece here is kept because it raised nDCG@10 there:
 
 * BM25 with the Robertson/Lucene idf, log(1 + (N - df + 0.5) / (df + 0.5)), over one combined
-  title + body field. Whoosh's BM25F uses a tf-idf idf, log(N / (df + 1)) + 1, which gives a
+  title + body field, with BM25+'s lower bound (Lv and Zhai, 2011): a word a document has adds
+  at least DELTA × its idf, however long the document. Whoosh's BM25F uses a tf-idf idf, log(N / (df + 1)) + 1, which gives a
   word found in every document a weight of 1 next to 5-8 for a rare one; with the
   Robertson idf such words weigh close to nothing.
 * Query cleaning: function words ("what", "are", "of"…) are left out of the ranking query
@@ -36,6 +37,11 @@ from .analysis import ANALYZER
 # BM25's free parameters, the textbook defaults (k1=0.9, b=0.4 measured worse here).
 K1 = 1.2
 B = 0.75
+# BM25+'s delta: without it, a long document that has a word once scores it near nothing,
+# barely above a document without it. Swept over 0-1 on the four collections
+# (benchmarks/README.md): 0.25 has the best mean nDCG@10, 0.2 and 0.3 are as good; 1, the
+# paper's value, is worse than none here.
+DELTA = 0.25
 
 # Weight of a pair of consecutive query words found side by side, next to 1 for a word.
 # Swept over 0-0.45 on the four collections (benchmarks/README.md): 0.25 has the best mean
@@ -64,11 +70,12 @@ while who whom why will with you your yours yourself yourselves
 
 
 class BM25(WeightingModel):
-    """Okapi BM25 with the Robertson (Lucene) idf; k1 and b as above."""
+    """Okapi BM25+ with the Robertson (Lucene) idf; k1, b and delta as above."""
 
-    def __init__(self, k1: float = K1, b: float = B) -> None:
+    def __init__(self, k1: float = K1, b: float = B, delta: float = DELTA) -> None:
         self.k1 = k1
         self.b = b
+        self.delta = delta
 
     def supports_block_quality(self) -> bool:
         return True
@@ -76,34 +83,36 @@ class BM25(WeightingModel):
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
             return WeightScorer.for_(searcher, fieldname, text)
-        return _BM25Scorer(searcher, fieldname, text, self.k1, self.b)
+        return _BM25Scorer(searcher, fieldname, text, self.formula)
 
 
     def formula(self, df: int, n: int, avgfl: float) -> BM25Formula:
         """The score of a term from its statistics (what scorer() reads from the index)."""
-        return BM25Formula(df, n, avgfl, self.k1, self.b)
+        return BM25Formula(df, n, avgfl, self.k1, self.b, self.delta)
 
 
 class BM25Formula:
-    """BM25 of one term from its document frequency among n documents of average length
-    avgfl: `_score(frequency, length)`, on numbers or numpy arrays alike."""
+    """BM25+ of one term from its document frequency among n documents of average length
+    avgfl: `_score(frequency, length)` of a document that has the term (frequency > 0), on
+    numbers or numpy arrays alike."""
 
-    def __init__(self, df: int, n: int, avgfl: float, k1: float, b: float) -> None:
+    def __init__(self, df: int, n: int, avgfl: float, k1: float, b: float, delta: float = 0.0) -> None:
         self.idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         self.avgfl = avgfl or 1
         self.k1 = k1
         self.b = b
+        self.delta = delta
 
     def _score(self, weight: float, length: int) -> float:
         norm = self.k1 * (1.0 - self.b + self.b * length / self.avgfl)
-        return self.idf * weight * (self.k1 + 1.0) / (weight + norm)
+        return self.idf * (weight * (self.k1 + 1.0) / (weight + norm) + self.delta)
 
 
 class _BM25Scorer(WeightLengthScorer):
-    def __init__(self, searcher, fieldname, text, k1: float, b: float) -> None:
+    def __init__(self, searcher, fieldname, text, formula) -> None:
         parent = searcher.get_parent()  # collection-wide statistics
-        self.formula = BM25Formula(parent.doc_frequency(fieldname, text), parent.doc_count_all(),
-                                   parent.avg_field_length(fieldname), k1, b)
+        self.formula = formula(parent.doc_frequency(fieldname, text), parent.doc_count_all(),
+                               parent.avg_field_length(fieldname))
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:

@@ -10,7 +10,7 @@ from whoosh import query as wq
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, build_index
 from search_service.models import Document, SearchRequest
-from search_service.ranking import BM25, FEEDBACK_WEIGHT, Optional, feedback_weights, ranking_words
+from search_service.ranking import BM25, DELTA, FEEDBACK_WEIGHT, Optional, feedback_weights, ranking_words
 from search_service.search import SearchIndex
 
 
@@ -87,6 +87,27 @@ def test_bm25_idf_is_robertson_so_a_word_in_every_document_weighs_almost_nothing
     assert scorer.formula.idf == pytest.approx(math.log(1 + 0.5 / 20.5))
     rare = BM25().scorer(searcher, RANK_FIELD, "word3")
     assert rare.formula.idf == pytest.approx(math.log(1 + 19.5 / 1.5))
+
+
+def test_bm25_plus_a_word_in_a_very_long_document_still_counts_for_something(tmp_path):
+    docs = {"short": ("Notes", "rare " + FILLER), "long": ("Notes", "rare " + FILLER * 1000),
+            **{f"d{i}": ("Notes", FILLER) for i in range(40)}}
+    index = make_index(tmp_path, docs)
+    searcher = index.searcher()
+    formula = BM25().scorer(searcher, RANK_FIELD, "rare").formula
+    long_length = searcher.doc_field_length(_docnum(searcher, "long"), RANK_FIELD)
+    # Plain BM25 (delta 0) scores the long document's one "rare" near nothing; BM25+ keeps
+    # DELTA × idf of it.
+    plain = BM25(delta=0).scorer(searcher, RANK_FIELD, "rare").formula
+    assert plain._score(1, long_length) < 0.1 * formula.idf
+    assert formula._score(1, long_length) >= DELTA * formula.idf
+    hits = index.search(SearchRequest("rare")).hits
+    assert [h.source for h in hits] == ["short", "long"]
+    assert hits[1].score >= DELTA * formula.idf
+
+
+def _docnum(searcher, source: str) -> int:
+    return next(iter(searcher.document_numbers(source=source)))
 
 
 def test_optional_returns_the_same_top_documents_as_an_exhaustive_search(tmp_path):
