@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from heapq import nlargest
+from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh.matching import NullMatcher
@@ -155,9 +157,10 @@ def feedback_weights(
             continue
         # A word's (smoothed) share of the document, weighted by the document's share of the scores.
         share = score / total / (len(words) + FEEDBACK_SMOOTHING)
-        for word, count in Counter(w for w in words if w not in stops and len(w) > 1 and not w.isdigit()).items():
-            relevance[word] += share * count
-    top = sorted(relevance.items(), key=lambda wv: -wv[1])[:terms]
+        for word, count in Counter(words).items():  # each distinct word once
+            if word not in stops and len(word) > 1 and not word.isdigit():
+                relevance[word] += share * count
+    top = nlargest(terms, relevance.items(), key=itemgetter(1))  # as a stable sort, ties in first-seen order
     for word, value in top:
         weights[word] = weights.get(word, 0.0) + weight * value / top[0][1]
     return weights

@@ -27,9 +27,6 @@ CHARLIMIT = 2 ** 15
 _PIECES = re.compile(r"(\w++(?:\.\w++)*+)")
 # A text this much longer than CHARLIMIT is tokenized only this far, when that is enough.
 _TAIL = 4096
-# Raw tokens a Snippets remembers as marked or not, at most (it serves one query: a few
-# dozen hits).
-_KNOWN = 100_000
 
 Fragment = tuple[int, int, list[int]]  # (startchar, endchar, indices of its marked tokens)
 
@@ -46,7 +43,6 @@ class Snippets:
         self.surround = self.maxchars // 3
         # Phrase matching near CHARLIMIT looks this many tokens past it.
         self.lookahead = max([1] + [(len(p) - 1) * max(slop, 1) for p, slop in self.phrases])
-        self._known: dict[str, bool] = {}  # raw token → whether its term is one of words
 
     def snippet(self, text: str) -> str:
         """Up to three fragments of text around its matches, marked, or its opening."""
@@ -87,16 +83,9 @@ class Snippets:
 
     def _marking(self, words: list[str]) -> list[bool]:
         """For each raw token, whether its term is one of words."""
-        # Hits share most of their words: each distinct raw token is stemmed once.
-        known = self._known
-        flags = list(map(known.get, words))
-        if None in flags:
-            if len(known) > _KNOWN:
-                known.clear()
-            for word in {w for w, flag in zip(words, flags) if flag is None}:
-                known[word] = _term(word) in self.words
-            flags = list(map(known.__getitem__, words))
-        return flags
+        # In C throughout: _term's cache knows most tokens (a dict of this query's tokens
+        # looked up first, filled in a Python loop, was slower).
+        return list(map(self.words.__contains__, map(_term, words)))
 
 
 class _Tokens:
