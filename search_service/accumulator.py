@@ -302,12 +302,10 @@ class Accumulator:
         if filters is not None:
             matched &= self.mask(filters)
         docs = np.flatnonzero(matched)
-        low = low[docs]
-        # Words that only reorder (feedback's) are read for the matched documents alone: they
-        # are often common words, with postings in most documents.
+        # Words that only reorder (feedback's) count for the matched documents alone.
         for term in (t for word in words.extra for t in word):
-            scores, _ = self._gather(term.field, term.text, docs)
-            low += scores * term.boost if term.boost != 1.0 else scores
+            self._add_among(low, term, docs)
+        low = low[docs]
         high = low + self.phrase_bound(words.phrases, docs) if words.phrases else low
         tiers = [(docs, low, high)]
         if words.all_words_first:
@@ -461,11 +459,14 @@ class Accumulator:
         each phrase's score where the document has all its words (side by side or not)."""
         docs = np.arange(self.doc_count) if docs is None else docs
         bound = np.zeros(len(docs))
+        gathered: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # pairs share words
         for phrase in phrases:
             score = np.zeros(len(docs))
             words = np.zeros(len(docs), np.int32)
             for word in phrase.words:
-                scores, has = self._gather(phrase.field, word, docs)
+                if (phrase.field, word) not in gathered:
+                    gathered[phrase.field, word] = self._gather(phrase.field, word, docs)
+                scores, has = gathered[phrase.field, word]
                 score += scores
                 words += has
             bound += np.where(words == len(phrase.words), score * phrase.boost, 0.0)
@@ -479,6 +480,16 @@ class Accumulator:
         # A posting list names a document once, so a fancy-indexed add is exact.
         score[postings.docs] += postings.scores * term.boost if term.boost != 1.0 else postings.scores
         return postings.docs
+
+    def _add_among(self, score: np.ndarray, term: ScoredTerm, docs: np.ndarray) -> None:
+        """Add a term's boosted scores to the scores (of every document) of `docs` (sorted numbers)."""
+        postings = self.postings(term.field, term.text)
+        if len(postings.docs) > 4 * len(docs):  # look the few documents up in the long list
+            at, has = postings.where(docs)
+            where, scores = docs[has], postings.scores[at]
+        else:  # add them all: documents that are not in `docs` are not read
+            where, scores = postings.docs, postings.scores
+        score[where] += scores * term.boost if term.boost != 1.0 else scores
 
     def _gather(self, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(a term's score in each of the documents `docs`, sorted numbers; whether it is in each)."""
