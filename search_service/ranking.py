@@ -4,10 +4,11 @@ Measured on four test collections with relevance judgements (benchmarks/ranking.
 benchmarks/README.md); each piece here is kept because it raised nDCG@10 there:
 
 * BM25 with the Robertson/Lucene idf, log(1 + (N - df + 0.5) / (df + 0.5)), over one combined
-  title + body field, with BM25+'s lower bound (Lv and Zhai, 2011): a word a document has adds
-  at least DELTA × its idf, however long the document. Whoosh's BM25F uses a tf-idf idf, log(N / (df + 1)) + 1, which gives a
+  title + body field. Whoosh's BM25F uses a tf-idf idf, log(N / (df + 1)) + 1, which gives a
   word found in every document a weight of 1 next to 5-8 for a rare one; with the
   Robertson idf such words weigh close to nothing.
+* BM25+'s lower bound (Lv and Zhai, 2011): a word a document has adds at least DELTA × its
+  idf, however long the document.
 * Query cleaning: function words ("what", "are", "of"…) are left out of the ranking query
   and of the all-words tier, unless the query has nothing else. The index keeps them, so
   quoted phrases stay exact.
