@@ -5,8 +5,9 @@ parameter, on the indexes `benchmarks/ranking.py` built (run that first).
     python benchmarks/ranking_sweep.py --delta 0,0.1,0.25,0.5,1
 
 --proximity is the adjacency bonus's weight, --delta BM25+'s lower bound. A value is set for
-the run only (the module's constant and the defaults it gave); the product's code is not changed. Prints a Markdown table with the mean
-over the collections, the criterion a single configuration for all of them is chosen by.
+the run only (the module's constant and the defaults it gave); the product's code is not
+changed. Prints a Markdown table with the mean over the collections, the criterion a single
+configuration for all of them is chosen by.
 """
 from __future__ import annotations
 
@@ -54,11 +55,11 @@ def main(argv=None) -> int:
     which.add_argument("--delta", help="comma-separated values of BM25+'s delta")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "ranking", help="where ranking.py wrote its indexes")
     args = ap.parse_args(argv)
-    name = "proximity" if args.proximity else "delta"
-    label, set_value = PARAMETERS[name]
+    parameter = "proximity" if args.proximity else "delta"
+    label, set_value = PARAMETERS[parameter]
     print(f"| {label} | " + " | ".join(COLLECTIONS) + " | mean |")
     print("|---:|" + "---:|" * (len(COLLECTIONS) + 1))
-    for value in (float(v) for v in getattr(args, name).split(",")):
+    for value in (float(v) for v in getattr(args, parameter).split(",")):
         set_value(value)
         scores = [ndcg(name, args.out) for name in COLLECTIONS]
         cells = " | ".join(f"{s:.4f}" for s in scores)
