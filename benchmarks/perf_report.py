@@ -270,7 +270,31 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
     lines += ["### Corpora and queries", "", "**Corpora.** " + recipe.strip(), "",
               "**Queries.** " + queries_doc.strip(), "",
               machine_line() + "  "]
-    for command, info in sorted(runs.items(), key=lambda kv: kv[1]["when"]):
+    for command, info in shown_runs(runs):
         lines.append(f"Command: `{command}` ({', '.join(info['parts'])}; {info['when']}, "
                      f"took {info['minutes']:.1f} min)  ")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# Parts measured once, not per corpus size.
+UNSIZED_PARTS = ("ingest", "profile")
+
+
+def shown_runs(runs: dict) -> list[tuple[str, dict]]:
+    """The runs whose numbers the report still holds, oldest first: a run is left out when
+    every (size, part) it measured was measured again by a later one."""
+    ordered = sorted(runs.items(), key=lambda kv: kv[1]["when"])
+    kept, covered = [], set()
+    for command, info in reversed(ordered):
+        measured = _measured(info["parts"])
+        if not measured <= covered:
+            kept.append((command, info))
+        covered |= measured
+    return kept[::-1]
+
+
+def _measured(labels: list[str]) -> set[tuple[str | None, str]]:
+    """(size, part) pairs of a run's labels, which list its sizes ("10k") then its parts."""
+    sizes = [label for label in labels if label[:1].isdigit()]
+    parts = [label for label in labels if not label[:1].isdigit()]
+    return {(None, part) if part in UNSIZED_PARTS else (size, part) for part in parts for size in sizes or [None]}
