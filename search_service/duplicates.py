@@ -5,7 +5,6 @@ import hashlib
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass
 from heapq import nsmallest
 
 from .models import Document
@@ -17,25 +16,6 @@ SKETCH_SIZE = 8  # the smallest shingle hashes kept per document (a bottom-k ske
 MIN_SHARED = 6  # sketch values two texts must share to count as near duplicates
 
 
-@dataclass(frozen=True)
-class TextPrint:
-    """What duplicate detection compares of a document: a digest of its words, and a sketch
-    of them for near duplicates (empty for texts too short to compare loosely)."""
-
-    digest: bytes
-    sketch: tuple[int, ...]
-
-
-def text_print(doc: Document) -> TextPrint:
-    """The document's TextPrint (the costly part of duplicate detection, so that ingest can
-    compute it in its cleaning processes)."""
-    words = _WORD.findall(doc.text.lower())
-    # A record of a title alone (a brief, a catalogue entry) is told apart by its title:
-    # by its empty text, every such record would repeat the first one.
-    key = words or ["\0title"] + _WORD.findall(doc.title.lower())
-    return TextPrint(hashlib.blake2b(" ".join(key).encode(), digest_size=16).digest(), tuple(_sketch(words)))
-
-
 class DuplicateFinder:
     """Remembers the texts seen so far; says which earlier document a new one repeats."""
 
@@ -43,16 +23,19 @@ class DuplicateFinder:
         self._exact: dict[bytes, str] = {}
         self._sketches: dict[int, str] = {}
 
-    def original_of(self, doc: Document, printed: TextPrint | None = None) -> str | None:
+    def original_of(self, doc: Document) -> str | None:
         """The source of an earlier document with the same or nearly the same text, else None.
 
-        A document that is not a duplicate is remembered for the ones after it. `printed`
-        is its text_print, when computed already.
+        A document that is not a duplicate is remembered for the ones after it.
         """
-        printed = printed or text_print(doc)
-        digest, sketch = printed.digest, printed.sketch
+        words = _WORD.findall(doc.text.lower())
+        # A record of a title alone (a brief, a catalogue entry) is told apart by its title:
+        # by its empty text, every such record would repeat the first one.
+        key = words or ["\0title"] + _WORD.findall(doc.title.lower())
+        digest = hashlib.blake2b(" ".join(key).encode(), digest_size=16).digest()
         if digest in self._exact:
             return self._exact[digest]
+        sketch = _sketch(words)
         if sketch:
             votes = Counter(self._sketches[v] for v in sketch if v in self._sketches)
             if votes:

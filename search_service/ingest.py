@@ -36,7 +36,7 @@ from typing import IO
 from . import __version__
 from .analysis import PreanalysedDocument, preanalyse_batch
 from .cleaning import RepeatedParagraphs, clean_page
-from .duplicates import DuplicateFinder, TextPrint, text_print
+from .duplicates import DuplicateFinder
 from .indexer import SCHEMA, current_generation, has_index, write_generation, writer_lock
 from .models import Document, RawPage, SkippedFile
 from .sources import DEFAULT_MAX_BYTES, corpus_files, read_file
@@ -213,12 +213,10 @@ def _cleaned(pages, pool: Executor, finder: DuplicateFinder, summary: IngestSumm
         for item in results:
             if isinstance(item, SkippedFile):
                 summary.skipped.append(item)
-                continue
-            doc, printed = item
-            if (original := finder.original_of(doc, printed)) is not None:
-                summary.duplicates.append((doc.source, original))
+            elif (original := finder.original_of(item)) is not None:
+                summary.duplicates.append((item.source, original))
             else:
-                yield doc
+                yield item
         if progress:
             progress(*label)
 
@@ -271,11 +269,9 @@ def _counted(documents: Iterable, total: int, progress: Progress | None) -> Iter
 # ------------------------------------------------------------------ cleaning and analysis, in processes
 
 
-def clean_batch(pages: list[RawPage]) -> list[tuple[Document, TextPrint] | SkippedFile]:
-    """Clean pages, each document with its text print for duplicate detection (computed here,
-    in the pool's processes, not in the writer's); a page that fails or has no main text
-    becomes a SkippedFile."""
-    out: list[tuple[Document, TextPrint] | SkippedFile] = []
+def clean_batch(pages: list[RawPage]) -> list[Document | SkippedFile]:
+    """Clean pages; a page that fails or has no main text becomes a SkippedFile."""
+    out: list[Document | SkippedFile] = []
     for page in pages:
         try:
             doc = clean_page(page)
@@ -288,7 +284,7 @@ def clean_batch(pages: list[RawPage]) -> list[tuple[Document, TextPrint] | Skipp
         # A scraper's record of a title alone is a page (a brief, a headline); anything else
         # needs text.
         keep = doc.text.strip() or (page.content_type == "clean" and doc.title)
-        out.append((doc, text_print(doc)) if keep else SkippedFile(page.source, "no main text found"))
+        out.append(doc if keep else SkippedFile(page.source, "no main text found"))
     return out
 
 

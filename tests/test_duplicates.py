@@ -1,5 +1,5 @@
 """Which documents repeat an earlier one (duplicates.py)."""
-from search_service.duplicates import DuplicateFinder, text_print
+from search_service.duplicates import DuplicateFinder
 from search_service.models import Document
 
 ARTICLE = " ".join(f"word{i}" for i in range(60))
@@ -19,16 +19,6 @@ def test_a_nearly_identical_text_is_a_duplicate():
     finder = DuplicateFinder()
     finder.original_of(doc("a", ARTICLE))
     assert finder.original_of(doc("b", ARTICLE.replace("word30", "changed"))) == "a"
-
-
-def test_a_print_computed_elsewhere_finds_the_same_originals():
-    # Ingest computes each document's print in its cleaning processes and passes it along.
-    finder = DuplicateFinder()
-    first, near = doc("a", ARTICLE), doc("b", ARTICLE.replace("word30", "changed"))
-    assert text_print(near) == text_print(doc("c", ARTICLE.replace("word30", "changed")))
-    assert finder.original_of(first, text_print(first)) is None
-    assert finder.original_of(near, text_print(near)) == "a"
-    assert finder.original_of(doc("d", "Another text entirely, " + ARTICLE[:40])) is None
 
 
 def test_records_of_a_title_alone_are_told_apart_by_their_titles():
