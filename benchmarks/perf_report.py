@@ -189,8 +189,9 @@ def profile_summary(prof: dict) -> list[str]:
                      f"`add_document` plus {_share(ing, 'indexing: writer.commit')} in `commit`, cleaning "
                      f"{_share(ing, 'cleaning')}, duplicate detection {_share(ing, 'duplicate')}, reading "
                      f"{_share(ing, 'reading')}, analysis {_share(ing, 'analysis ahead')} and the arrays file "
-                     f"{_share(ing, 'long posting')}; with 2 workers the cleaning and the analysis run beside "
-                     f"the single indexing process, which sets the pace.")
+                     f"{_share(ing, 'long posting')}. With 2 workers both processes clean, then each analyses "
+                     f"and writes its half of the documents as a segment; the arrays file and the vocabulary "
+                     f"are then written by one process.")
     return lines
 
 

@@ -17,9 +17,10 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Executor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -27,14 +28,16 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, STORED, Schema
 
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
-from .models import Document
+from .models import Document, SkippedFile
 from .postings_file import Unreadable, write_arrays
+from .segment_writer import BulkSegmentWriter
 from .vocabulary import read_counts, write_vocabulary
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the one served and the one before, for readers still on it
+WRITER_MEMORY_MB = 256  # postings a segment writer holds before it sorts them out to disk
 
 # Ranking fields. Words are scored on `content` (title and text as one field, so BM25 sees
 # one document length and one term frequency) plus the title at TITLE_WEIGHT of that; see
@@ -84,6 +87,7 @@ class BuildReport:
     documents: int  # written by this build
     total: int  # in the generation, with those it kept from its base
     seconds: float
+    skipped: list[SkippedFile] = field(default_factory=list)  # items of parts not indexed
 
 
 _HELD: set[Path] = set()  # index folders whose writer lock this process holds
@@ -144,9 +148,7 @@ def write_generation(
     """
     root = Path(root)
     started = time.monotonic()
-    _remove_abandoned_generations(root)
-    generation = f"{GENERATION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-    folder = root / generation
+    folder = _new_generation_folder(root)
     try:
         if base:
             shutil.copytree(root / base, folder)
@@ -157,28 +159,163 @@ def write_generation(
             folder.mkdir()
             ix = whoosh_index.create_in(str(folder), SCHEMA)
             words = Counter()
-        # One writer process. Whoosh's multi-process writer (procs=2, multisegment) built 1.4×
-        # faster here, but a full disk then fails in its child processes, which print their
-        # tracebacks and leave the parent a misleading FileNotFoundError.
         count = _write_documents(ix, documents, delete_sources, on_document, words)
-        write_vocabulary(folder, words)
-        with ix.searcher() as searcher:
-            # The fields words are ranked on; positions for the one phrases are looked for in.
-            # Postings the arrays cannot read (another codec) leave the generation without
-            # the files: searches then read Whoosh's postings, as before they existed.
-            try:
-                write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,))
-            except Unreadable:
-                pass
-        total = ix.doc_count()
-        if before_switch:
-            before_switch(folder)
-        _switch_current(root, generation)
+        total = _complete_generation(root, folder, ix, words, before_switch)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _prune_generations(root)
-    return BuildReport(generation, count, total, time.monotonic() - started)
+    return BuildReport(folder.name, count, total, time.monotonic() - started)
+
+
+def write_generation_in_parts(
+    parts: Sequence[Iterable[Document | SkippedFile]],
+    root: str | os.PathLike,
+    pool: Executor,
+    progress: Callable[[int], None] | None = None,
+    before_switch: Callable[[Path], None] | None = None,
+) -> BuildReport:
+    """write_generation of a new index (no base) whose documents come in parts, written at once.
+
+    Each part is written as one segment by one of the pool's processes, so parts must be
+    picklable iterables that a process can read on its own; the segments are committed
+    together, in the parts' order (so documents keep their order). A part's SkippedFile
+    items are not indexed but returned in the report. `progress` is called, about twice a
+    second, with the number of documents written so far. The caller holds the writer lock.
+
+    Not Whoosh's own multi-process writer: a full disk made its processes print their
+    tracebacks and leave the caller a misleading FileNotFoundError, where a pool's process
+    hands its exception back.
+    """
+    root = Path(root)
+    started = time.monotonic()
+    folder = _new_generation_folder(root)
+    try:
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), SCHEMA)
+        # This writer holds Whoosh's own lock on the new index and commits the segments
+        # that the processes write without one, as whoosh.multiproc's MpWriter does.
+        writer = BulkSegmentWriter(ix)
+        try:
+            results = _write_parts(folder, parts, pool, progress)
+            writer._close_segment()
+            writer._commit_toc([result.segment for result in results if result.documents])
+        finally:
+            writer._finish()
+        words = sum((result.words for result in results), Counter())
+        total = _complete_generation(root, folder, ix, words, before_switch)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _prune_generations(root)
+    return BuildReport(folder.name, sum(r.documents for r in results), total, time.monotonic() - started,
+                       skipped=[skip for result in results for skip in result.skipped])
+
+
+@dataclass
+class _PartWritten:
+    """What a process reports of the part it wrote as a segment."""
+
+    segment: object  # Whoosh's segment, for the table of contents
+    documents: int
+    words: Counter[str]
+    skipped: list[SkippedFile]
+
+
+def _write_parts(folder: Path, parts: Sequence[Iterable], pool: Executor,
+                 progress: Callable[[int], None] | None) -> list[_PartWritten]:
+    """Each part written by the pool as one segment of the index in folder, in order."""
+    futures = [pool.submit(_write_part, str(folder), part, k) for k, part in enumerate(parts)]
+    while True:
+        done, running = wait(futures, timeout=PROGRESS_SECONDS, return_when=FIRST_EXCEPTION)
+        failed = [future for future in done if future.exception() is not None]
+        if failed or not running:
+            break
+        if progress:
+            progress(sum(_read_count(folder, k) for k in range(len(parts))))
+    # Let the other parts end before the caller removes their folder, then raise the failure
+    # that came first (the others may only be its consequences).
+    wait(futures)
+    if failed:
+        raise failed[0].exception()
+    results = [future.result() for future in futures]
+    for k in range(len(parts)):
+        _count_file(folder, k).unlink(missing_ok=True)
+    if progress:
+        progress(sum(result.documents for result in results))
+    return results
+
+
+# A part's process writes its count of documents written to a file of the new generation
+# every PROGRESS_DOCUMENTS documents, for the progress bar: a file, because the pool's
+# processes were forked before the parts existed and share nothing else with the caller.
+PROGRESS_SECONDS = 0.5
+PROGRESS_DOCUMENTS = 200
+
+
+def _count_file(folder: Path, slot: int) -> Path:
+    return folder / f".written-{slot}"
+
+
+def _read_count(folder: Path, slot: int) -> int:
+    try:
+        return int(_count_file(folder, slot).read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
+    """Write one part's documents as a new segment of the index in folder (in a pool's process)."""
+    ix = whoosh_index.open_dir(folder)
+    writer = BulkSegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB)
+    words: Counter[str] = Counter()
+    skipped: list[SkippedFile] = []
+    count = 0
+    try:
+        for item in part:
+            if isinstance(item, SkippedFile):
+                skipped.append(item)
+                continue
+            analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
+            _add_document(writer, analysed)
+            words.update(analysed.words)
+            count += 1
+            if count % PROGRESS_DOCUMENTS == 0:
+                _count_file(Path(folder), slot).write_text(str(count))
+        # Not commit(): the caller's writer commits every part's segment at once. Nor
+        # _finish(): it would delete the temporary folder that every writer of the index
+        # shares, the caller's among them; the caller's writer deletes it when it ends.
+        segment = writer._finalize_segment()
+    except BaseException:
+        # Not cancel() either, for the same reason: the caller removes the whole folder.
+        writer.pool.cleanup()
+        raise
+    return _PartWritten(segment, count, words, skipped)
+
+
+def _new_generation_folder(root: Path) -> Path:
+    """The path of a new generation under root (not made yet), after removing abandoned ones."""
+    _remove_abandoned_generations(root)
+    return root / f"{GENERATION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+
+
+def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
+                         before_switch: Callable[[Path], None] | None) -> int:
+    """Write the committed index's vocabulary and arrays, then switch it in; its document count."""
+    write_vocabulary(folder, words)
+    with ix.searcher() as searcher:
+        # The fields words are ranked on; positions for the one phrases are looked for in.
+        # Postings the arrays cannot read (another codec) leave the generation without
+        # the files: searches then read Whoosh's postings, as before they existed.
+        try:
+            write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,))
+        except Unreadable:
+            pass
+    total = ix.doc_count()
+    if before_switch:
+        before_switch(folder)
+    _switch_current(root, folder.name)
+    return total
 
 
 def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], delete_sources: Iterable[str],
@@ -187,37 +324,41 @@ def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], de
 
     Documents not analysed yet are analysed here, in the writer's process.
     """
-    writer = ix.writer(limitmb=256)
+    writer = BulkSegmentWriter(ix, limitmb=WRITER_MEMORY_MB)
     count = 0
     try:
         for source in delete_sources:
             writer.delete_by_term("source", source)
         for item in documents:
             analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
-            doc = analysed.doc
-            writer.add_document(
-                id=doc.id,
-                source=doc.source,
-                url=doc.url,
-                site=doc.site,
-                published=doc.published,
-                year=doc.published[:4] if doc.published else None,
-                lang=doc.lang,
-                text=doc.text,
-                # title, author, content: their postings; Whoosh stores the _stored_ text
-                **analysed.fields,
-                _stored_title=doc.title,
-                _stored_author=doc.author,
-            )
+            _add_document(writer, analysed)
             words.update(analysed.words)
             count += 1
             if on_document:
-                on_document(doc)
+                on_document(analysed.doc)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
     return count
+
+
+def _add_document(writer, analysed: PreanalysedDocument) -> None:
+    doc = analysed.doc
+    writer.add_document(
+        id=doc.id,
+        source=doc.source,
+        url=doc.url,
+        site=doc.site,
+        published=doc.published,
+        year=doc.published[:4] if doc.published else None,
+        lang=doc.lang,
+        text=doc.text,
+        # title, author, content: their postings; Whoosh stores the _stored_ text
+        **analysed.fields,
+        _stored_title=doc.title,
+        _stored_author=doc.author,
+    )
 
 
 def _kept_words(ix, folder: Path, delete_sources: list[str]) -> Counter[str]:

@@ -3,9 +3,11 @@
 Cleaning, the costly part, runs in a pool of processes over batches of pages; documents
 come back in corpus order, duplicates are dropped, and the rest are spooled to a temporary
 file while their short paragraphs are counted per site. Indexing then reads the spool back,
-strips each site's repeated paragraphs, has the same pool analyse the documents' text into
-postings (analysis.py), and writes them into a new index generation that is switched in
-only when complete. The writer lock is held throughout, so a second ingest stops at once
+strips each site's repeated paragraphs, analyses the documents' text into postings
+(analysis.py) and writes them into a new index generation that is switched in only when
+complete. A full ingest does that in the same pool, each process reading its share of the
+spool and writing it as one segment of the index (indexer.write_generation_in_parts); an
+incremental one writes in this process, its documents analysed by the pool. The writer lock is held throughout, so a second ingest stops at once
 instead of after doing all the work.
 
 When the index already has a generation, an ingest is incremental: every page is read and
@@ -24,11 +26,13 @@ import pickle
 import signal
 import tempfile
 import time
+from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -37,7 +41,7 @@ from . import __version__
 from .analysis import PreanalysedDocument, preanalyse_batch
 from .cleaning import RepeatedParagraphs, clean_page
 from .duplicates import DuplicateFinder
-from .indexer import SCHEMA, current_generation, has_index, write_generation, writer_lock
+from .indexer import SCHEMA, current_generation, has_index, write_generation, write_generation_in_parts, writer_lock
 from .models import Document, RawPage, SkippedFile
 from .sources import DEFAULT_MAX_BYTES, corpus_files, read_file
 
@@ -45,6 +49,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 BATCH_PAGES = 64  # pages (or documents to analyse) sent to a worker process at a time
 STATE_FILE = "ingest-state.pickle"
+SPOOL_PREFIX = ".spool-"
 
 
 @dataclass
@@ -103,7 +108,9 @@ def ingest(
     files = corpus_files(corpus)
     summary = IngestSummary(files=len(files))
     with writer_lock(root), ExitStack() as stack:
-        doc_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=".spool-"))
+        _remove_abandoned_spools(root)
+        # Named: the processes that write the index's parts read it too.
+        doc_spool = stack.enter_context(tempfile.NamedTemporaryFile(dir=root, prefix=SPOOL_PREFIX))
         base = None if full or not has_index(root) else current_generation(root)
         state = _load_state(root, base) if base else None
         if state is None:
@@ -112,23 +119,32 @@ def ingest(
             stale: set[str] = set()
         else:
             summary.incremental = True
-            page_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=".spool-"))
+            page_spool = stack.enter_context(tempfile.TemporaryFile(dir=root, prefix=SPOOL_PREFIX))
             seen, stale, count = _spool_changed_pages(corpus, files, max_bytes, state, summary, page_spool, progress)
             state.duplicates.forget(stale)
             page_spool.seek(0)
             pages = ((("cleaning", n, count), page) for n, page in enumerate(_unspool(page_spool), start=1))
-        spooled = 0
-        pool = stack.enter_context(_worker_pool(workers or os.cpu_count() or 1))
+        workers = workers or os.cpu_count() or 1
+        pool = stack.enter_context(_worker_pool(workers))
+        offsets = array("q")  # where each document starts in the spool
         for doc in _cleaned(pages, pool, state.duplicates, summary, progress):
             state.repetition.count(doc)
+            offsets.append(doc_spool.tell())
             pickle.dump(doc, doc_spool, protocol=pickle.HIGHEST_PROTOCOL)
-            spooled += 1
-        doc_spool.seek(0)
+        doc_spool.flush()
         state.pages = seen
-        documents = _without_repeats(_unspool(doc_spool), state.repetition, summary)
-        documents = _counted(_preanalysed(documents, pool), spooled, progress)
-        report = write_generation(documents, root, base=base, delete_sources=stale,
-                                  before_switch=lambda folder: _save_state(folder, state))
+        save_state = partial(_save_state, state=state)
+        if base is None and workers > 1 and offsets:
+            parts = [SpooledDocuments(doc_spool.name, offsets[start], stop - start, state.repetition)
+                     for start, stop in _spans(len(offsets), workers) if stop > start]
+            shown = (lambda done: progress("indexing", done, len(offsets))) if progress else None
+            report = write_generation_in_parts(parts, root, pool, progress=shown, before_switch=save_state)
+            summary.skipped.extend(report.skipped)
+        else:
+            doc_spool.seek(0)
+            documents = _without_repeats(_unspool(doc_spool), state.repetition, summary)
+            documents = _counted(_preanalysed(documents, pool), len(offsets), progress)
+            report = write_generation(documents, root, base=base, delete_sources=stale, before_switch=save_state)
     summary.documents = report.documents
     summary.total_documents = report.total
     summary.generation = report.generation
@@ -251,12 +267,49 @@ def _unspool(spool: IO[bytes]) -> Iterator:
 
 def _without_repeats(documents: Iterable[Document], repetition: RepeatedParagraphs,
                      summary: IngestSummary) -> Iterator[Document]:
-    for original in documents:
-        doc = repetition.strip(original)
-        if doc.text.strip() or not original.text.strip():
-            yield doc
+    for item in (_stripped(original, repetition) for original in documents):
+        if isinstance(item, SkippedFile):
+            summary.skipped.append(item)
         else:
-            summary.skipped.append(SkippedFile(doc.source, "no main text found (only text repeated across the site)"))
+            yield item
+
+
+def _stripped(original: Document, repetition: RepeatedParagraphs) -> Document | SkippedFile:
+    """The document without its site's repeated paragraphs; skipped if nothing else was left."""
+    doc = repetition.strip(original)
+    if doc.text.strip() or not original.text.strip():
+        return doc
+    return SkippedFile(doc.source, "no main text found (only text repeated across the site)")
+
+
+@dataclass
+class SpooledDocuments:
+    """`count` documents of a spool file from byte `offset` on, without their sites' repeated
+    paragraphs (or as SkippedFile if nothing else was left): a part of the index that a
+    process can read on its own."""
+
+    path: str
+    offset: int
+    count: int
+    repetition: RepeatedParagraphs
+
+    def __iter__(self) -> Iterator[Document | SkippedFile]:
+        with open(self.path, "rb") as spool:
+            spool.seek(self.offset)
+            for _ in range(self.count):
+                yield _stripped(pickle.load(spool), self.repetition)
+
+
+def _spans(count: int, parts: int) -> list[tuple[int, int]]:
+    """`parts` consecutive (start, stop) ranges of range(count), their sizes within one."""
+    bounds = [count * k // parts for k in range(parts + 1)]
+    return list(zip(bounds, bounds[1:]))
+
+
+def _remove_abandoned_spools(root: Path) -> None:
+    """Delete the spool files of an ingest that was killed (the caller holds the writer lock)."""
+    for path in root.glob(SPOOL_PREFIX + "*"):
+        path.unlink(missing_ok=True)
 
 
 def _counted(documents: Iterable, total: int, progress: Progress | None) -> Iterator:

@@ -139,7 +139,7 @@ class _Builder:
                     break
                 candidates.append(word)
         else:
-            candidates = list(self.reader.terms_within(fieldname, stem, clause.edits, prefix=1))
+            candidates = _terms_within(self.reader, fieldname, stem, clause.edits)
         if len(candidates) > MAX_EXPANSIONS:
             self.truncated = True
             self.notes.append(f"{clause} matched more than {MAX_EXPANSIONS} words; the {MAX_EXPANSIONS} "
@@ -149,6 +149,18 @@ class _Builder:
         if not candidates:
             self.notes.append(f"no word in the index matches {clause}")
         return [w if isinstance(w, str) else w.decode("utf-8") for w in candidates]
+
+
+def _terms_within(reader, fieldname: str, text: str, edits: int) -> list:
+    """The field's words within `edits` edits of text (the first letter kept), segment by segment.
+
+    Whoosh's reader of several segments counts two letters swapped as one edit, where the
+    reader of one segment counts two: asked of each segment, an answer does not depend on
+    how many segments the index was written in.
+    """
+    words = (word for segment, _ in reader.leaf_readers()
+             for word in segment.terms_within(fieldname, text, edits, prefix=1))
+    return list(dict.fromkeys(words))
 
 
 def plan(parsed: ParsedQuery, reader, feedback: dict[str, float] | None = None) -> Plan:

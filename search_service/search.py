@@ -350,9 +350,31 @@ def _walked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
 def _dated_page(searcher, query, filters, start: int, count: int, deadline: float) -> _Page:
     """Hits newest first (undated last)."""
     results, cut = _run(searcher, query, start + count, deadline, filter=filters,
-                        sortedby=sorting.FieldFacet("published", reverse=True),
+                        sortedby=NEWEST_FIRST,
                         groupedby=FACETS, maptype=sorting.Count, optimize=False)
-    return _Page(len(results), list(results[start:start + count]), cut, _facet_counts(results))
+    return _Page(len(results), [_DatedHit(hit) for hit in results[start:start + count]], cut, _facet_counts(results))
+
+
+@dataclass
+class _DatedHit:
+    """A hit of a page in date order: not ranked, so its score is 0 (Whoosh's hit holds the
+    sort key there)."""
+
+    hit: object
+    score: float = 0.0
+
+    def fields(self) -> dict:
+        return self.hit.fields()
+
+
+def _newest_first(published) -> tuple[int, ...]:
+    """A sort key of a published date (YYYY-MM-DD) that puts later dates first, undated last."""
+    return tuple(-c for c in published) if published else (1,)
+
+
+# Not FieldFacet("published", reverse=True): Whoosh's reversed order of a column fails
+# ("b'' is not in list") on an index with a segment where no document has a date.
+NEWEST_FIRST = sorting.TranslateFacet(_newest_first, sorting.FieldFacet("published"))
 
 
 def _count(searcher, query, filters) -> int:

@@ -1,6 +1,8 @@
 """The index: its analyzer, stable ids, and the atomic switch that keeps the old index serving."""
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,10 @@ from search_service.analysis import ANALYZER, analyse_text, content, preanalyse,
 from search_service.cleaning import document_id
 from search_service.indexer import (
     SCHEMA, IndexBusyError, build_index, current_generation, has_index, index_stats,
-    open_index, write_generation, writer_lock,
+    open_index, write_generation, write_generation_in_parts, writer_lock,
 )
 from search_service.ingest import ingest
-from search_service.models import Document, SearchRequest
+from search_service.models import Document, SearchRequest, SkippedFile
 from search_service.search import SearchIndex, analyse
 from search_service.vocabulary import VOCABULARY_FILE, read_counts
 
@@ -148,6 +150,50 @@ def test_the_vocabulary_is_in_the_generation_before_it_is_switched_in(tmp_path):
     assert not [p for p in (tmp_path / current_generation(tmp_path)).iterdir() if p.name.endswith(".tmp")]
 
 
+# ------------------------------------------------------------------ parts written at once
+
+
+@pytest.fixture
+def pool():
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as executor:
+        yield executor
+
+
+def test_parts_are_written_at_once_as_one_index_in_their_order(tmp_path, pool):
+    docs = [doc(n, f"story {n} of the harbour strike" + " and more" * n) for n in range(450)]
+    parts = [docs[:200], [*docs[200:300], SkippedFile("gone.txt", "no main text found")], docs[300:]]
+    seen: list[int] = []
+    with writer_lock(tmp_path):
+        report = write_generation_in_parts(parts, tmp_path, pool, progress=seen.append)
+    assert (report.documents, report.total) == (450, 450)
+    assert report.skipped == [SkippedFile("gone.txt", "no main text found")]
+    assert seen == sorted(seen) and seen[-1] == 450
+    _, ix = open_index(tmp_path)
+    assert len(ix._segments()) == 3
+    with ix.searcher() as searcher:
+        assert [fields["id"] for fields in searcher.all_stored_fields()] == [d.id for d in docs]
+    assert index_contents(ix) == index_contents(reference_index(docs, tmp_path / "reference"))
+    assert not list((tmp_path / report.generation).glob(".written-*"))  # progress counts removed
+    assert SearchIndex(tmp_path).search(SearchRequest('"story 321"')).hits[0].id == docs[321].id
+
+
+class FailingPart:
+    """A part whose reading fails after a few documents, as a full disk would."""
+
+    def __iter__(self):
+        yield doc(1000, "written before the failure")
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failed_part_leaves_the_previous_index_serving(tmp_path, pool):
+    build_index([doc(1, "the original text")], tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with writer_lock(tmp_path), pytest.raises(OSError, match="No space left"):
+        write_generation_in_parts([[doc(2, "a fine part")] * 300, FailingPart()], tmp_path, pool)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no half-written generation
+    assert SearchIndex(tmp_path).search(SearchRequest("original")).total == 1
+
+
 # ------------------------------------------------------------------ analysis ahead of the writer
 
 TRICKY = [
@@ -178,7 +224,8 @@ def index_contents(ix) -> dict:
     with ix.reader() as reader:
         postings = {(field, term): [(m.id(), m.weight(), tuple(m.value_as("positions"))) for m in _each(
             reader.postings(field, term))] for field, term in reader.all_terms() if field in ("title", "author", "content")}
-        lengths = {field: [reader.doc_field_length(n, field) for n in range(reader.doc_count_all())]
+        # No length is 0: a segment where no document has the field reads None instead.
+        lengths = {field: [reader.doc_field_length(n, field) or 0 for n in range(reader.doc_count_all())]
                    for field in ("title", "author", "content")}
         return {"postings": postings, "lengths": lengths, "stored": list(reader.all_stored_fields())}
 

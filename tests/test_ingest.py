@@ -122,6 +122,19 @@ def test_cleaning_in_processes_gives_what_one_process_gives(corpus_dir, tmp_path
     assert documents(tmp_path) == folder_docs
 
 
+def test_a_full_ingest_in_processes_leaves_no_spool_behind(corpus_dir, tmp_path, folder_docs):
+    """Each process writes its share of the documents as a segment; the spool they read from
+    goes when the ingest ends, and one a killed ingest left goes with the next ingest."""
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / ".spool-abandoned").write_bytes(b"\x80" * 100)
+    stages: list[tuple[str, int, int]] = []
+    summary = ingest(corpus_dir, index, workers=2, progress=lambda *shown: stages.append(shown))
+    assert not list(index.glob(".spool-*"))
+    assert documents(index) == folder_docs
+    assert ("indexing", summary.documents, summary.documents) in stages
+
+
 def test_documents_analysed_in_processes_make_the_index_whoosh_makes(corpus_dir, tmp_path):
     """The pool analyses documents after their site's repeated paragraphs are stripped."""
     corpus = tmp_path / "corpus"

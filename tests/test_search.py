@@ -1,8 +1,10 @@
 """Searching: how user text becomes a query, ranking tiers, paging and snippets."""
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from whoosh import index as whoosh_index
@@ -11,7 +13,7 @@ from whoosh.fields import TEXT, Schema
 from search_service.accumulator import loose_words
 from search_service.cleaning import document_id
 from search_service.analysis import ANALYZER
-from search_service.indexer import CURRENT, SCHEMA, build_index, current_generation
+from search_service.indexer import CURRENT, SCHEMA, build_index, current_generation, write_generation_in_parts, writer_lock
 from search_service.models import Document, SearchRequest
 from search_service.query import QueryError, parse
 from search_service.query_builder import Filters, plan
@@ -35,6 +37,30 @@ def index(tmp_path_factory):
 
 def sources(results):
     return [h.source for h in results.hits]
+
+
+@pytest.fixture(scope="module")
+def two_segments(tmp_path_factory):
+    """An index written in two parts (two segments): dated pages, then undated ones."""
+    root = tmp_path_factory.mktemp("two-segments")
+    dated = [Document(id=document_id(f"d{n}"), source=f"d{n}", text=f"Obrador spoke of the harbour, day {n}.",
+                      title=f"Dated {n}", published=f"2024-0{n}-01") for n in range(1, 4)]
+    undated = [Document(id=document_id(f"u{n}"), source=f"u{n}", text="Obrador and the harbour again.",
+                        title=f"Undated {n}") for n in range(2)]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool, writer_lock(root):
+        write_generation_in_parts([dated, undated], root, pool)
+    return SearchIndex(root)
+
+
+def test_date_order_holds_in_an_index_of_segments_one_of_which_has_no_dates(two_segments):
+    results = two_segments.search(SearchRequest("harbour", sort="date"))
+    assert [h.published for h in results.hits] == ["2024-03-01", "2024-02-01", "2024-01-01", None, None]
+    assert {h.score for h in results.hits} == {0.0}  # date order does not rank
+
+
+def test_a_fuzzy_word_finds_the_same_words_however_many_segments(two_segments, index):
+    assert two_segments.search(SearchRequest("obradr~")).total == 5  # one letter left out: one edit
+    assert two_segments.search(SearchRequest("obradro~")).total == 0  # two letters swapped: two edits
 
 
 def test_documents_with_all_words_rank_first(index):

@@ -1,0 +1,63 @@
+"""The segment writer that writes posting lists a term at a time: the files Whoosh writes."""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from search_service.analysis import preanalyse
+from search_service.cleaning import document_id
+from search_service.indexer import SCHEMA, _add_document
+from search_service.models import Document
+from search_service.segment_writer import BulkSegmentWriter
+
+WORDS = "harbour strike grain wheat tanker port union crew cargo ship oil price rise fall the of".split()
+
+
+def documents(count: int) -> list[Document]:
+    """Documents whose common words have lists of several blocks (128 postings each) and
+    whose rare words have one posting; some have no author, some no title."""
+    rng = random.Random(7)
+    docs = []
+    for n in range(count):
+        words = rng.choices(WORDS, k=rng.randint(0, 60)) + [f"rare{n}"]
+        docs.append(Document(id=document_id(f"{n}.txt"), source=f"{n}.txt", text=" ".join(words),
+                             title=None if n % 7 == 0 else f"Story {n}", author="Ann Lee" if n % 3 == 0 else None))
+    return docs
+
+
+def segment_files(writer_class, docs: list[Document], folder: Path, merge_with: list[Document] = ()) -> dict[str, bytes]:
+    """The bytes of each file of the segment writer_class writes (named without the
+    segment's random name); with merge_with, a first segment of those is merged in."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), SCHEMA)
+    if merge_with:
+        with SegmentWriter(ix, compound=False) as first:
+            for d in merge_with:
+                _add_document(first, preanalyse(d))
+        ix = whoosh_index.open_dir(str(folder))
+    writer = writer_class(ix, compound=False)
+    for d in docs:
+        _add_document(writer, preanalyse(d))
+    writer.commit(optimize=bool(merge_with))
+    return {re.sub(r"_[a-z0-9]{16}", "", p.name): p.read_bytes() for p in folder.iterdir() if not p.name.endswith(".toc")}
+
+
+def test_the_segment_is_byte_for_byte_the_one_whoosh_writes(tmp_path):
+    docs = documents(700)
+    ours = segment_files(BulkSegmentWriter, docs, tmp_path / "ours")
+    whooshs = segment_files(SegmentWriter, docs, tmp_path / "whoosh")
+    assert {name for name in ours if name.endswith((".pst", ".trm"))} == {"MAIN.pst", "MAIN.trm"}
+    assert ours == whooshs
+
+
+def test_a_merge_writes_what_whoosh_writes(tmp_path):
+    """A merge (an optimize here) feeds the old segment's postings through the same writer."""
+    docs = documents(400)
+    ours = segment_files(BulkSegmentWriter, docs[200:], tmp_path / "ours", merge_with=docs[:200])
+    whooshs = segment_files(SegmentWriter, docs[200:], tmp_path / "whoosh", merge_with=docs[:200])
+    assert ours == whooshs
+    assert whoosh_index.open_dir(str(tmp_path / "ours")).doc_count() == 400
