@@ -203,7 +203,7 @@ def write_generation_in_parts(
         finally:
             writer._finish()
         words = sum((result.words for result in results), Counter())
-        total = _complete_generation(root, folder, ix, words, before_switch)
+        total = _complete_generation(root, folder, ix, words, before_switch, pool, len(parts))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -300,7 +300,8 @@ def _new_generation_folder(root: Path) -> Path:
 
 
 def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
-                         before_switch: Callable[[Path], None] | None) -> int:
+                         before_switch: Callable[[Path], None] | None,
+                         pool: Executor | None = None, parts: int = 1) -> int:
     """Write the committed index's vocabulary and arrays, then switch it in; its document count."""
     write_vocabulary(folder, words)
     with ix.searcher() as searcher:
@@ -308,7 +309,7 @@ def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
         # Postings the arrays cannot read (another codec) leave the generation without
         # the files: searches then read Whoosh's postings, as before they existed.
         try:
-            write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,))
+            write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,), pool=pool, parts=parts)
         except Unreadable:
             pass
     total = ix.doc_count()

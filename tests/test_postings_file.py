@@ -3,7 +3,9 @@ Whoosh reads, and searches answer the same with it and without it."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from search_service.accumulator import Accumulator
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, build_index, current_generation, write_generation, writer_lock
 from search_service.models import Document, SearchRequest
-from search_service.postings_file import ARRAYS_FILE, TABLE_FILE, PostingsFile, term_arrays
+from search_service.postings_file import ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE, PostingsFile, term_arrays, write_arrays
 from search_service.search import FACETS, SearchIndex
 
 WORDS = "harbour dredging river bank fox lazy dog quick brown market price oil wheat grain ship".split()
@@ -48,6 +50,19 @@ def test_the_file_holds_what_whoosh_reads(served):
             assert len(docs) >= 20
             assert np.array_equal(docs, expected_docs) and np.array_equal(weights, expected_weights)
     assert file.read(RANK_FIELD, b"zebra") is None  # not in the file: read from Whoosh
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_the_pool_writes_in_slices_the_files_one_process_writes(served, parts):
+    folder = served.root / served.generation
+    names = (ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE)
+    alone = {name: (folder / name).read_bytes() for name in names}  # written by the build, in one process
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        count = write_arrays(folder, served.searcher(), (RANK_FIELD, "title"), positions=(RANK_FIELD,),
+                             pool=pool, parts=parts)
+    assert count > parts
+    assert {name: (folder / name).read_bytes() for name in names} == alone
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("postings")) == sorted(names)
 
 
 def test_the_file_holds_the_ranking_fields_positions(served):
