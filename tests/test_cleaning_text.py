@@ -199,3 +199,21 @@ def test_empty_and_junk_text_never_raise():
     for text in ["", "\n\n\n", "!!!", "a", "Share", "1\n\n2\n\n3", "x" * 10000]:
         found = extract_text(text)
         assert isinstance(found.paragraphs, list)
+
+
+CHROME_SAMPLES = [
+    "Subscribe", "Sign up for our newsletter", "Share this article", "Read more about the vote",
+    "Click here to download now!", "For more", "Copyright 2024 The Paper", "(c) 2019 Someone",
+    "We use cookies to improve your visit", "Tags: trade, grain", "Photo: AFP", "Contact us.",
+    "Previous article", "Posted in Politics", "Related stories", "3 comments", "Accept all cookies",
+    "The council will subscribe now to the plan, officials said.", "A normal sentence about grain.",
+    "", "   ", "page last updated 2 May", "Buy now …", "Join the mailing list",
+]
+
+
+def test_joined_chrome_regexes_agree_with_each_pattern():
+    from search_service.cleaning import rules
+
+    for line in CHROME_SAMPLES + [s.upper() for s in CHROME_SAMPLES] + [s + " x" for s in CHROME_SAMPLES]:
+        each = any(p.search(line) for p in rules.CHROME_LINE_PATTERNS)
+        assert any(p.search(line) for p in rules.CHROME_LINE_REGEXES) == each, line

@@ -6,10 +6,15 @@ from datetime import date
 
 from .rules import DATE_PATTERNS, MONTHS
 
+# A date needs a year that int() reads, and int() reads no text without a decimal digit
+# (which \d matches, in any script): a cheap test that lets most lines skip the patterns.
+_DIGIT = re.compile(r"\d")
+_WORD_OF_THREE = re.compile(r"[A-Za-z]{3,}")
+
 
 def parse_date(text: str | None) -> str | None:
     """The first plausible calendar date in `text` as YYYY-MM-DD, or None."""
-    if not text:
+    if not text or not _DIGIT.search(text):
         return None
     for pattern in DATE_PATTERNS:
         m = pattern.search(text)
@@ -42,8 +47,8 @@ def is_date_line(text: str) -> bool:
     leftover = stripped
     for pattern in DATE_PATTERNS:
         leftover = pattern.sub(" ", leftover)
-    leftover = re.sub(r"(?i)\b(" + "|".join(_FILLER_WORDS) + r")\b", " ", leftover)
-    return not re.search(r"[A-Za-z]{3,}", leftover)
+    leftover = _FILLER.sub(" ", leftover)
+    return not _WORD_OF_THREE.search(leftover)
 
 
 _FILLER_WORDS = (
@@ -52,3 +57,4 @@ _FILLER_WORDS = (
     "published", "updated", "posted", "on", "at", "am", "pm", "utc", "gmt", "est", "edt",
     "pst", "pdt", "cet", "cest", "bst", "zulu", "last", "modified",
 )
+_FILLER = re.compile(r"(?i)\b(" + "|".join(_FILLER_WORDS) + r")\b")

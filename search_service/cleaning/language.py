@@ -12,9 +12,10 @@ MIN_HITS = 5  # fewer stopword hits than this is too little evidence
 
 def detect_language(text: str, sample_chars: int = 5000) -> str | None:
     """An ISO 639-1 code, or None when the text says too little."""
-    words = Counter(w.lower() for w in _WORD.findall(text[:sample_chars]))
+    words = Counter(map(str.lower, _WORD.findall(text[:sample_chars])))
+    # Only the stopwords the text holds add to a score; the set intersection finds them in C.
     scores = {
-        lang: sum(words[w] for w in stopwords)
+        lang: sum(words[w] for w in stopwords.intersection(words))
         for lang, stopwords in STOPWORDS_BY_LANGUAGE.items()
     }
     lang, best = max(scores.items(), key=lambda kv: kv[1])
