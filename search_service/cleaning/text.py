@@ -8,15 +8,14 @@ Text Extraction) is kept, minus the chrome blocks inside it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import rules
 from .dates import is_date_line, parse_date
 from .extracted import Extracted, normalize_block
-from .lines import is_chrome_line, is_photo_credit, strip_byline_prefix
+from .lines import WORD, is_chrome_line, is_photo_credit, strip_byline_prefix
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # A host written as a link: with a scheme, a "www." or a path after it.
 _LINKED_HOST = re.compile(
     r"(?i)(?:https?://(?:www\.)?|\bwww\.)([a-z0-9-]+(?:\.[a-z0-9-]+)+)"
@@ -35,14 +34,13 @@ class Block:
     text: str
     heading: bool = False  # written as a Markdown heading
     links: int = 0  # Markdown links and bare URLs/handles it held
+    # Read again and again by the scorer, so worked out once; a block's text never changes.
+    words: list[str] = field(init=False, repr=False, compare=False)
+    ends_sentence: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def words(self) -> list[str]:
-        return _WORD.findall(self.text)
-
-    @property
-    def ends_sentence(self) -> bool:
-        return bool(rules.SENTENCE_END.search(self.text))
+    def __post_init__(self) -> None:
+        self.words = WORD.findall(self.text)
+        self.ends_sentence = bool(rules.SENTENCE_END.search(self.text))
 
 
 def extract_text(text: str, url: str | None = None, source: str | None = None) -> Extracted:
@@ -110,13 +108,16 @@ def _hard_wrapped(lines: list[str]) -> bool:
 
 
 def _block_from_markdown(line: str) -> Block:
-    heading = bool(rules.MARKDOWN_HEADING.match(line))
-    text = rules.MARKDOWN_HEADING.sub("", line)
-    links = len(rules.MARKDOWN_LINK.findall(text))
-    text = rules.MARKDOWN_LINK.sub(lambda m: m.group(1), text)
+    heading = rules.MARKDOWN_HEADING.match(line)
+    text = line[heading.end():] if heading else line
+    links = 0
+    # Most lines hold no markup: a link needs a "[", emphasis a "*" or "_".
+    if "[" in text:
+        text, links = rules.MARKDOWN_LINK.subn(lambda m: m.group(1), text)
     links += len(rules.URL_OR_HANDLE.findall(text))
-    text = rules.MARKDOWN_EMPHASIS.sub("", text)
-    return Block(" ".join(text.split()), heading=heading, links=links)
+    if "*" in text or "_" in text:
+        text = rules.MARKDOWN_EMPHASIS.sub("", text)
+    return Block(" ".join(text.split()), heading=bool(heading), links=links)
 
 
 def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
@@ -226,11 +227,18 @@ def site_of(url: str | None, source: str | None, blocks: list[Block]) -> str | N
             return top.lower().removeprefix("www.")
     hosts: dict[str, int] = {}
     for block in blocks:
+        if not _may_name_host(block.text):
+            continue
         for m in _LINKED_HOST.finditer(block.text):
             host = (m.group(1) or m.group(2)).lower()
             if host.split(".")[0] not in rules.SOCIAL_WORDS:
                 hosts[host] = hosts.get(host, 0) + 1
     return max(hosts, key=hosts.get) if hosts else None
+
+
+def _may_name_host(text: str) -> bool:
+    """False when _LINKED_HOST cannot match: each of its branches needs a "/" or a "www."."""
+    return "/" in text or "www." in text.lower()
 
 
 # ---------------------------------------------------------------- content
@@ -311,11 +319,11 @@ def _best_span(scores: list[float]) -> tuple[int, int]:
 
 
 def _is_chrome(block: Block) -> bool:
-    return is_chrome_line(block.text)
+    return is_chrome_line(block.text, len(block.words))
 
 
 def _is_photo_credit(block: Block) -> bool:
-    return is_photo_credit(block.text, block.ends_sentence)
+    return is_photo_credit(block.text, block.ends_sentence, len(block.words))
 
 
 def _looks_like_name(text: str) -> bool:
