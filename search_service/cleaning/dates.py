@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from .rules import DATE_PATTERNS, MONTHS
 
@@ -39,6 +40,8 @@ def _to_iso(parts: dict) -> str | None:
         return None
 
 
+# The extractors ask this of the same line several times (byline zone, block kinds).
+@lru_cache(maxsize=4096)
 def is_date_line(text: str) -> bool:
     """True when a short line is nothing but a date (with perhaps a weekday or time)."""
     stripped = text.strip()
