@@ -40,12 +40,17 @@ def _to_iso(parts: dict) -> str | None:
         return None
 
 
-# The extractors ask this of the same line several times (byline zone, block kinds).
-@lru_cache(maxsize=4096)
 def is_date_line(text: str) -> bool:
     """True when a short line is nothing but a date (with perhaps a weekday or time)."""
     stripped = text.strip()
-    if len(stripped) > 60 or not parse_date(stripped):
+    return len(stripped) <= 60 and _is_short_date_line(stripped)
+
+
+# The extractors ask this of the same line several times (byline zone, block kinds), and
+# short lines recur across a site's pages; only short lines are kept, so the cache stays small.
+@lru_cache(maxsize=4096)
+def _is_short_date_line(stripped: str) -> bool:
+    if not parse_date(stripped):
         return False
     leftover = stripped
     for pattern in DATE_PATTERNS:
