@@ -6,27 +6,6 @@ from __future__ import annotations
 
 import re
 
-_GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
-
-
-def any_of(patterns: list[re.Pattern]) -> re.Pattern:
-    """One regex whose search succeeds where a search of any of `patterns` would."""
-    flags = {p.flags for p in patterns}
-    # A shared flag set applies to every branch; a backreference would point at a
-    # renumbered group.
-    assert len(flags) == 1, "patterns to join must share their flags"
-    assert not any(re.search(r"\\\d|\(\?P=", p.pattern) for p in patterns), "backreference"
-    branches = (_GLOBAL_FLAGS.sub("", p.pattern, count=1) for p in patterns)
-    return re.compile("|".join(f"(?:{b})" for b in branches), flags.pop())
-
-
-def combined_by_anchoring(patterns: list[re.Pattern]) -> tuple[re.Pattern, ...]:
-    """The patterns joined into one regex for those anchored at the start and one for the rest."""
-    anchored = [p for p in patterns if _GLOBAL_FLAGS.sub("", p.pattern, count=1).startswith("^")]
-    rest = [p for p in patterns if p not in anchored]
-    return tuple(any_of(group) for group in (anchored, rest) if group)
-
-
 # --------------------------------------------------------------------------- dates
 
 # Month names in English, Spanish, French, German, Portuguese and Italian, with abbreviations.
@@ -103,11 +82,6 @@ CHROME_LINE_PATTERNS.append(re.compile(
     r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
     r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
 ))
-
-# The same patterns joined into one regex per kind, for speed: a line is chrome when either
-# finds a match. Patterns anchored at the start fail at once past position 0, so they join
-# cheaply; joining the others would try every start-anchored branch at every position.
-CHROME_LINE_REGEXES = combined_by_anchoring(CHROME_LINE_PATTERNS)
 
 # Names of social networks and share targets; a block made only of these is a share bar.
 SOCIAL_WORDS = {
