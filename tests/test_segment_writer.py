@@ -29,7 +29,8 @@ def documents(count: int) -> list[Document]:
     return docs
 
 
-def segment_files(writer_class, docs: list[Document], folder: Path, merge_with: list[Document] = ()) -> dict[str, bytes]:
+def segment_files(writer_class, docs: list[Document], folder: Path, merge_with: list[Document] = (),
+                  limitmb: float = 128) -> dict[str, bytes]:
     """The bytes of each file of the segment writer_class writes (named without the
     segment's random name); with merge_with, a first segment of those is merged in."""
     folder.mkdir()
@@ -39,7 +40,7 @@ def segment_files(writer_class, docs: list[Document], folder: Path, merge_with: 
             for d in merge_with:
                 _add_document(first, preanalyse(d))
         ix = whoosh_index.open_dir(str(folder))
-    writer = writer_class(ix, compound=False)
+    writer = writer_class(ix, compound=False, limitmb=limitmb)
     for d in docs:
         _add_document(writer, preanalyse(d))
     writer.commit(optimize=bool(merge_with))
@@ -52,6 +53,12 @@ def test_the_segment_is_byte_for_byte_the_one_whoosh_writes(tmp_path):
     whooshs = segment_files(SegmentWriter, docs, tmp_path / "whoosh")
     assert {name for name in ours if name.endswith((".pst", ".trm"))} == {"MAIN.pst", "MAIN.trm"}
     assert ours == whooshs
+
+
+def test_postings_over_the_memory_limit_go_to_disk_and_come_back_in_order(tmp_path):
+    docs = documents(700)
+    ours = segment_files(BulkSegmentWriter, docs, tmp_path / "ours", limitmb=0.5)
+    assert ours == segment_files(SegmentWriter, docs, tmp_path / "whoosh", limitmb=0.5)
 
 
 def test_a_merge_writes_what_whoosh_writes(tmp_path):
