@@ -135,7 +135,8 @@ def ingest(
         state.pages = seen
         save_state = partial(_save_state, state=state)
         if base is None and workers > 1 and offsets:
-            parts = [SpooledDocuments(doc_spool.name, offsets[start], stop - start, state.repetition)
+            stripping = state.repetition.for_stripping()
+            parts = [SpooledDocuments(doc_spool.name, offsets[start], stop - start, stripping)
                      for start, stop in _spans(len(offsets), workers) if stop > start]
             shown = (lambda done: progress("indexing", done, len(offsets))) if progress else None
             report = write_generation_in_parts(parts, root, pool, progress=shown, before_switch=save_state)

@@ -1,6 +1,8 @@
 """Paragraphs repeated across a site's pages are stripped; everything else stays."""
 from __future__ import annotations
 
+import pickle
+
 from search_service.cleaning import RepeatedParagraphs
 from search_service.models import Document
 
@@ -46,3 +48,15 @@ def test_long_paragraphs_are_never_counted():
     for n in range(5):
         repetition.count(doc(n, "a.example", long_text))
     assert repetition.repeated("a.example") == frozenset()
+
+
+def test_a_copy_for_stripping_strips_the_same_without_the_counts():
+    repetition = RepeatedParagraphs()
+    pages = [doc(n, "a.example", story(n), SLOGAN) for n in range(4)] + [doc(9, "b.example", story(9), SLOGAN)]
+    for d in pages:
+        repetition.count(d)
+    copy = repetition.for_stripping()
+    assert [copy.strip(d) for d in pages + [doc(10, None, story(10))]] == \
+        [repetition.strip(d) for d in pages + [doc(10, None, story(10))]]
+    assert copy.strip(pages[0]).text == story(0) and copy.strip(pages[4]).text.endswith(SLOGAN)
+    assert len(pickle.dumps(copy)) < len(pickle.dumps(repetition)) / 2  # what ingest's processes are sent

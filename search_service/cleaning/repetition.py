@@ -47,6 +47,13 @@ class RepeatedParagraphs:
             self._repeated[site] = frozenset(p for p, n in self._counts[site].items() if n >= threshold)
         return self._repeated[site]
 
+    def for_stripping(self) -> RepeatedParagraphs:
+        """A copy that strips as this one does, without the counts (small enough to send to
+        another process): every counted site's repeated paragraphs, worked out once."""
+        copy = RepeatedParagraphs()
+        copy._repeated = {site: self.repeated(site) for site in list(self._counts)}
+        return copy
+
     def strip(self, doc: Document) -> Document:
         """The document without its site's repeated paragraphs."""
         chrome = self.repeated(doc.site)
