@@ -303,9 +303,7 @@ class Accumulator:
             matched &= self.mask(filters)
         docs = np.flatnonzero(matched)
         # Words that only reorder (feedback's) count for the matched documents alone.
-        for term in (t for word in words.extra for t in word):
-            self._add_among(low, term, docs)
-        low = low[docs]
+        low = low[docs] + self._among(words.extra, docs) if words.extra else low[docs]
         high = low + self.phrase_bound(words.phrases, docs) if words.phrases else low
         tiers = [(docs, low, high)]
         if words.all_words_first:
@@ -481,15 +479,26 @@ class Accumulator:
         score[postings.docs] += postings.scores * term.boost if term.boost != 1.0 else postings.scores
         return postings.docs
 
-    def _add_among(self, score: np.ndarray, term: ScoredTerm, docs: np.ndarray) -> None:
-        """Add a term's boosted scores to the scores (of every document) of `docs` (sorted numbers)."""
-        postings = self.postings(term.field, term.text)
-        if len(postings.docs) > 4 * len(docs):  # look the few documents up in the long list
-            at, has = postings.where(docs)
-            where, scores = docs[has], postings.scores[at]
-        else:  # add them all: documents that are not in `docs` are not read
-            where, scores = postings.docs, postings.scores
-        score[where] += scores * term.boost if term.boost != 1.0 else scores
+    def _among(self, words: tuple[tuple[ScoredTerm, ...], ...], docs: np.ndarray) -> np.ndarray:
+        """The sum of the words' boosted scores in each of `docs` (sorted numbers).
+
+        Summed by one bincount over every term's postings: a fancy-indexed add per term made
+        the feedback words a fifth of a query at 100k documents (16 words, each thousands of
+        postings). Only candidates are chosen with these sums, and the candidates' scores are
+        worked out again exactly, so adding in another order changes no answer.
+        """
+        where, values = [], []
+        for term in (t for word in words for t in word):
+            postings = self.postings(term.field, term.text)
+            if len(postings.docs) > 4 * len(docs):  # look the few documents up in the long list
+                at, has = postings.where(docs)
+                found, scores = docs[has], postings.scores[at]
+            else:  # take them all: documents that are not in `docs` are not read
+                found, scores = postings.docs, postings.scores
+            where.append(found)
+            values.append(scores * term.boost if term.boost != 1.0 else scores)
+        summed = np.bincount(np.concatenate(where), np.concatenate(values), minlength=self.doc_count)
+        return summed[docs]
 
     def _gather(self, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(a term's score in each of the documents `docs`, sorted numbers; whether it is in each)."""
