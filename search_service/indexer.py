@@ -195,7 +195,7 @@ def write_generation_in_parts(
         ix = whoosh_index.create_in(str(folder), SCHEMA)
         # This writer holds Whoosh's own lock on the new index and commits the segments
         # that the processes write without one, as whoosh.multiproc's MpWriter does.
-        writer = BulkSegmentWriter(ix)
+        writer = ix.writer()
         try:
             results = _write_parts(folder, parts, pool, progress)
             writer._close_segment()

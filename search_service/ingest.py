@@ -7,8 +7,8 @@ strips each site's repeated paragraphs, analyses the documents' text into postin
 (analysis.py) and writes them into a new index generation that is switched in only when
 complete. A full ingest does that in the same pool, each process reading its share of the
 spool and writing it as one segment of the index (indexer.write_generation_in_parts); an
-incremental one writes in this process, its documents analysed by the pool. The writer lock is held throughout, so a second ingest stops at once
-instead of after doing all the work.
+incremental one writes in this process, its documents analysed by the pool. The writer lock
+is held throughout, so a second ingest stops at once instead of after doing all the work.
 
 When the index already has a generation, an ingest is incremental: every page is read and
 fingerprinted, and only pages that are new or changed since the last ingest are cleaned;
