@@ -72,7 +72,7 @@ SCHEMAS: dict[str, dict] = {
             "site": nullable({"type": "string"}),
             "author": nullable({"type": "string"}),
             "published": nullable(DATE),
-            "score": {"type": "number"},
+            "score": {"type": "number", "description": "relevance, higher is better; 0 with sort=date"},
             "snippet": {"type": "string", "description": "escaped text with <mark>…</mark> around matches"},
         },
     },
