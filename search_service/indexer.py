@@ -276,9 +276,7 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
             if isinstance(item, SkippedFile):
                 skipped.append(item)
                 continue
-            analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
-            _add_document(writer, analysed)
-            words.update(analysed.words)
+            _add_document(writer, item, words)
             count += 1
             if count % PROGRESS_DOCUMENTS == 0:
                 _count_file(Path(folder), slot).write_text(str(count))
@@ -331,12 +329,10 @@ def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], de
         for source in delete_sources:
             writer.delete_by_term("source", source)
         for item in documents:
-            analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
-            _add_document(writer, analysed)
-            words.update(analysed.words)
+            doc = _add_document(writer, item, words)
             count += 1
             if on_document:
-                on_document(analysed.doc)
+                on_document(doc)
     except BaseException:
         writer.cancel()
         raise
@@ -344,7 +340,9 @@ def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], de
     return count
 
 
-def _add_document(writer, analysed: PreanalysedDocument) -> None:
+def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[str]) -> Document:
+    """Add a document to the writer (analysed here if it was not yet), its words to `words`."""
+    analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
     doc = analysed.doc
     writer.add_document(
         id=doc.id,
@@ -360,6 +358,8 @@ def _add_document(writer, analysed: PreanalysedDocument) -> None:
         _stored_title=doc.title,
         _stored_author=doc.author,
     )
+    words.update(analysed.words)
+    return doc
 
 
 def _kept_words(ix, folder: Path, delete_sources: list[str]) -> Counter[str]:

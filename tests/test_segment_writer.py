@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from search_service.analysis import preanalyse
 from search_service.cleaning import document_id
 from search_service.indexer import SCHEMA, _add_document
 from search_service.models import Document
@@ -38,11 +38,11 @@ def segment_files(writer_class, docs: list[Document], folder: Path, merge_with: 
     if merge_with:
         with SegmentWriter(ix, compound=False) as first:
             for d in merge_with:
-                _add_document(first, preanalyse(d))
+                _add_document(first, d, Counter())
         ix = whoosh_index.open_dir(str(folder))
     writer = writer_class(ix, compound=False, limitmb=limitmb)
     for d in docs:
-        _add_document(writer, preanalyse(d))
+        _add_document(writer, d, Counter())
     writer.commit(optimize=bool(merge_with))
     return {re.sub(r"_[a-z0-9]{16}", "", p.name): p.read_bytes() for p in folder.iterdir() if not p.name.endswith(".toc")}
 
