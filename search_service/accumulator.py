@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_left
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +34,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
 
 from .postings_file import PostingsFile, Unreadable, term_arrays
+from .sized_lru import SizedLRU
 from .ranking import BM25
 
 # Postings kept per generation (16 bytes each with their scores: ~80 MB). A query's terms
@@ -258,13 +258,13 @@ class Accumulator:
         self._searcher = weakref.ref(searcher)
         self.facets = facets
         self.doc_count = searcher.doc_count_all()
-        self._terms = _LRU(POSTINGS_BUDGET)
-        self._starts = _LRU(POSTINGS_BUDGET)  # (field, term) → where its postings' positions start
-        self._masks = _LRU(MASKS_BUDGET)
+        self._terms = SizedLRU(POSTINGS_BUDGET)
+        self._starts = SizedLRU(POSTINGS_BUDGET)  # (field, term) → where its postings' positions start
+        self._masks = SizedLRU(MASKS_BUDGET)
         # (field, term, document) → its positions: encoded as Whoosh stores them, or decoded
         # from the generation's positions file.
-        self.positions = _LRU(POSITIONS_BUDGET)
-        self._phrases = _LRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
+        self.positions = SizedLRU(POSITIONS_BUDGET)
+        self._phrases = SizedLRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
         self._lengths: dict[str, np.ndarray] = {}
         self._average_lengths: dict[str, float] = {}
         self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
@@ -375,7 +375,7 @@ class Accumulator:
         return cached
 
     def _find_phrase(self, field: str, words: tuple[str, ...], within: np.ndarray | None = None,
-                     cache: _LRU | None = None) -> np.ndarray:
+                     cache: SizedLRU | None = None) -> np.ndarray:
         """The documents (of `within`, if given: sorted numbers) where the words stand side
         by side; positions decoded are kept in `cache` if given."""
         # Only documents with every word can have the phrase: the postings arrays say which.
@@ -393,7 +393,7 @@ class Accumulator:
                 break
         return np.unique(starts >> 32).astype(np.int32)
 
-    def _positions_in(self, field: str, word: str, docs: np.ndarray, cache: _LRU | None = None) -> np.ndarray:
+    def _positions_in(self, field: str, word: str, docs: np.ndarray, cache: SizedLRU | None = None) -> np.ndarray:
         """A word's positions (document << 32 | position) in the documents `docs` (sorted,
         each with the word) alone: a phrase of a common word ("to") decodes the positions
         of the few documents that have every word of the phrase, not of all that have "to"."""
@@ -425,12 +425,12 @@ class Accumulator:
             mine = docs[(docs >= offset) & (docs < offset + n)]
             if len(mine):
                 # Kept per document only when asked: phrase_docs keeps the phrase's documents.
-                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), cache or _LRU(0))
+                values = _Positions(leaf.reader(), offset, field, key[1], (mine - offset).tolist(), cache or SizedLRU(0))
                 for i, doc in enumerate(mine.tolist()):
                     keys.extend([(doc << 32) + p for p in decode(values[i])])
         return np.asarray(keys, dtype=np.int64)
 
-    def _file_positions(self, key: tuple[str, bytes], doc: int, start: int, end: int, cache: _LRU | None) -> np.ndarray:
+    def _file_positions(self, key: tuple[str, bytes], doc: int, start: int, end: int, cache: SizedLRU | None) -> np.ndarray:
         """A term's positions in one document from the positions file (int64), kept in cache if given."""
         found = cache.get((*key, doc)) if cache is not None else None
         if found is None:
@@ -663,30 +663,6 @@ def _best(docs: np.ndarray, scores: np.ndarray, keep: int) -> np.ndarray:
     return docs[chosen]
 
 
-class _LRU:
-    """Values by key, the least recently used dropped once their sizes pass a budget."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.used = 0
-        self._entries: OrderedDict = OrderedDict()
-
-    def get(self, key):
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        self._entries.move_to_end(key)
-        return entry[0]
-
-    def put(self, key, value, size: int) -> None:
-        if key in self._entries:
-            self.used -= self._entries.pop(key)[1]
-        self._entries[key] = (value, size)
-        self.used += size
-        while self.used > self.budget and len(self._entries) > 1:
-            self.used -= self._entries.popitem(last=False)[1][1]
-
-
 # Per searcher, so per index generation: an ingest's new generation gets new arrays, and the
 # old ones go with the old searcher (they hold it only weakly).
 _ACCUMULATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -708,7 +684,7 @@ class _Positions:
     each read from the index when a phrase asks for it, as most candidates never are, and
     kept in `cache` (a query's feedback round asks for the same ones as its final round)."""
 
-    def __init__(self, reader, offset: int, fieldname: str, text, ids: list[int], cache: _LRU) -> None:
+    def __init__(self, reader, offset: int, fieldname: str, text, ids: list[int], cache: SizedLRU) -> None:
         self._reader = reader
         self._offset = offset
         self._fieldname = fieldname

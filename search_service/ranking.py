@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from heapq import nlargest
 from operator import itemgetter
 
@@ -139,28 +140,46 @@ def _stop_stems() -> frozenset[str]:
     return _STOP_STEMS
 
 
+@dataclass(frozen=True)
+class FeedbackTerms:
+    """What feedback reads of one document: its length in words, and the count of each word
+    that can be a topic (no function words or numbers), in order of first use."""
+
+    length: int
+    words: tuple[str, ...]
+    counts: tuple[int, ...]
+
+
+def feedback_terms(words: Sequence[str]) -> FeedbackTerms:
+    """A document's FeedbackTerms from its index words, in order."""
+    stops = _stop_stems()
+    counted = [(word, count) for word, count in Counter(words).items()
+               if word not in stops and len(word) > 1 and not word.isdigit()]
+    return FeedbackTerms(len(words), tuple(w for w, _ in counted), tuple(c for _, c in counted))
+
+
 def feedback_weights(
     query_words: Sequence[str],
-    feedback: Sequence[tuple[float, Sequence[str]]],
+    feedback: Sequence[tuple[float, Sequence[str] | FeedbackTerms]],
     terms: int = FEEDBACK_TERMS,
     weight: float = FEEDBACK_WEIGHT,
 ) -> dict[str, float]:
-    """Ranking weights of the query's words after feedback from (score, index words) of its
-    top documents: each query word its count, plus up to `terms` words of those documents."""
+    """Ranking weights of the query's words after feedback from its top documents, each as
+    (score, its index words or their FeedbackTerms): each query word its count, plus up to
+    `terms` words of those documents."""
     weights: dict[str, float] = dict(Counter(query_words))
     total = sum(score for score, _ in feedback)
     if total <= 0:
         return weights
-    stops = _stop_stems()
     relevance: Counter[str] = Counter()
     for score, words in feedback:
-        if not words:
+        document = words if isinstance(words, FeedbackTerms) else feedback_terms(words)
+        if not document.length:
             continue
         # A word's (smoothed) share of the document, weighted by the document's share of the scores.
-        share = score / total / (len(words) + FEEDBACK_SMOOTHING)
-        for word, count in Counter(words).items():  # each distinct word once
-            if word not in stops and len(word) > 1 and not word.isdigit():
-                relevance[word] += share * count
+        share = score / total / (document.length + FEEDBACK_SMOOTHING)
+        for word, count in zip(document.words, document.counts):
+            relevance[word] += share * count
     top = nlargest(terms, relevance.items(), key=itemgetter(1))  # as a stable sort, ties in first-seen order
     for word, value in top:
         weights[word] = weights.get(word, 0.0) + weight * value / top[0][1]

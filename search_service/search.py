@@ -28,6 +28,7 @@ from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
 from .ranking import BM25, FEEDBACK_DOCS, feedback_weights
 from .snippets import Snippets, opening
+from .stored_documents import stored_documents
 from .vocabulary import Vocabulary
 
 __all__ = ["SearchIndex", "QueryError", "parse"]
@@ -38,9 +39,6 @@ TIME_BUDGET = 2.0  # seconds a search may take before it answers with what it ha
 MAX_FACET_VALUES = 20
 MIN_TITLE_PREFIX = 3  # characters typed before titles are offered as completions
 CACHE_SIZE = 2048  # answers kept per worker (a few MB)
-# Feedback reads the start of each top document: the part a page's topic shows in, at a
-# bounded cost for long pages.
-FEEDBACK_CHARS = 20_000
 # Rank queries of loose words, and of one exact phrase, from the accumulator's arrays
 # (False: walk them with Whoosh).
 ACCUMULATE = True
@@ -230,11 +228,8 @@ def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, dea
                        facets=False)
     if top.partial or not top.hits:
         return query_plan
-    feedback = []
-    for hit in top.hits:
-        fields = hit.fields()
-        text = content(fields.get("title"), (fields.get("text") or "")[:FEEDBACK_CHARS])
-        feedback.append((hit.score or 0.0, analyse(text)))
+    documents = stored_documents(searcher)
+    feedback = [(hit.score or 0.0, documents.feedback_terms(hit.docnum)) for hit in top.hits]
     return plan(parsed, searcher.reader(), feedback=feedback_weights(query_plan.feedback_words, feedback))
 
 
@@ -317,7 +312,7 @@ class _Scored:
     score: float
 
     def fields(self) -> dict:
-        return self.searcher.stored_fields(self.docnum)
+        return stored_documents(self.searcher).fields(self.docnum)
 
 
 def _walked_page(searcher, tiers, filters, start: int, count: int, deadline: float) -> _Page:

@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from search_service import search
-from search_service.accumulator import (_LRU, ExactPhrase, PhraseBonus, Unreadable, accumulator, arrays_ranking,
+from search_service.accumulator import (ExactPhrase, PhraseBonus, Unreadable, accumulator, arrays_ranking,
                                         exact_phrase, loose_words)
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, TITLE_WEIGHT, build_index, current_generation
@@ -256,14 +256,3 @@ def test_the_arrays_go_with_their_searcher(index):
     del searcher
     gc.collect()
     assert arrays() is None
-
-
-def test_the_cache_drops_the_least_recently_used_past_its_budget():
-    lru = _LRU(10)
-    lru.put("a", 1, 4)
-    lru.put("b", 2, 4)
-    assert lru.get("a") == 1  # now b is the least recently used
-    lru.put("c", 3, 4)
-    assert (lru.get("a"), lru.get("b"), lru.get("c"), lru.used) == (1, None, 3, 8)
-    lru.put("huge", 4, 50)  # alone over the budget: kept, the others dropped
-    assert (lru.get("a"), lru.get("huge"), lru.used) == (None, 4, 50)

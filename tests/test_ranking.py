@@ -10,7 +10,7 @@ from whoosh import query as wq
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, build_index
 from search_service.models import Document, SearchRequest
-from search_service.ranking import BM25, DELTA, FEEDBACK_WEIGHT, Optional, feedback_weights, ranking_words
+from search_service.ranking import BM25, DELTA, FEEDBACK_WEIGHT, Optional, feedback_terms, feedback_weights, ranking_words
 from search_service.search import SearchIndex
 
 
@@ -190,3 +190,11 @@ def test_feedback_reorders_by_the_top_documents_topic_but_adds_no_matches(tmp_pa
     results = index.search(SearchRequest("glacier melt", per_page=10))
     assert sources(results)[-2:] == ["on-topic", "off-topic"]
     assert results.total == 4  # the feedback words matched nothing by themselves
+
+
+def test_feedback_from_a_documents_terms_is_feedback_from_its_words():
+    words = "the glacier runoff of 2019 glacier runoff sheet".split()
+    assert feedback_terms(words).words == ("glacier", "runoff", "sheet")  # in order of first use
+    from_words = feedback_weights(["glacier"], [(3.0, words), (1.0, ["runoff", "sheet"])])
+    from_terms = feedback_weights(["glacier"], [(3.0, feedback_terms(words)), (1.0, feedback_terms(["runoff", "sheet"]))])
+    assert from_terms == from_words
