@@ -56,19 +56,25 @@ CHROME_LINE_PATTERNS = [
         r"\b(join|subscribe|sign up|register|apply|download|buy) now\W*$",
         r"^(page )?last (modified|updated|reviewed)\b",
         r"^comments? (are|is) (now )?(closed|disabled)\b",
-        r"^(to )?contact( us)?\b.{0,80}\b(visit|at|email|e-mail)\b",
+        # "Contact us at …", "To contact the author, email …"; not "Contact tracing began at …"
+        r"^(to contact|contact us|contact\s*:)\s.{0,80}\b(visit|at|email|e-mail)\b",
         r"^contact us\W*$",
-        r"^(all rights reserved|copyright\b|©|\(c\) \d{4})",
+        # A legal line names its year or sign: "Copyright law protects …" is writing.
+        r"^(all rights reserved|copyright\s*(©|\(c\)|\d{4})|©|\(c\) \d{4})",
         r"^(share|share this|share on|tweet|print|email|e-mail|follow us)( (article|story|post|page))?\W*$",
         r"^(read|see) (more|also)\b.{0,60}$",
         r"\bfor more\W*$",
-        r"^(related|recommended|more from|more stories|you (may|might) also like|popular|trending|most read)\b.{0,40}$",
+        # Headings of link lists ("Trending now", "Related: …"); a sentence ("Popular anger
+        # grew.") ends as one.
+        r"^(related|recommended|more from|more stories|you (may|might) also like|popular|trending|most read)"
+        r"(\s*:.{0,80}|\b[^.!?]{0,40})$",
         r"^(tags?|topics?|categories|filed under)\s*:",
         r"^(image|photo|picture|illustration|credit|video)s?\s*:",
         r"^(we use cookies|this (web)?site uses cookies|by (continuing|using) (to use )?this (web)?site)\b",
         r"^(skip to|jump to) (main )?(content|navigation)\b",
         r"^(previous|next) (article|post|story)\b",
-        r"^(posted|published|filed) in\b",
+        # "Posted in News, Politics"; not "Published in 1851, the novel …".
+        r"^(posted|published|filed) in\b(?!\s*\d)[^.!?]{0,60}$",
     )
 ]
 
@@ -78,7 +84,7 @@ CHROME_LINE_PATTERNS.append(re.compile(
     r"|share on \w+|tweet|print( this)?( (article|story|page))?|e-?mail( this)?( (article|story|page))?"
     r"|click here\b.{0,60}|read more|continue reading|comments?|\d+ comments?|leave a (comment|reply)"
     r"|(sign up|subscribe)\b.{0,80}newsletter.{0,40}|back to top|top of page|skip to (main )?content"
-    r"|all rights reserved.{0,40}|(copyright|©).{0,80}|related (articles|stories|posts|content|links)"
+    r"|all rights reserved.{0,40}|(copyright\s*(©|\(c\)|\d{4})|©).{0,80}|related (articles|stories|posts|content|links)"
     r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
     r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
 ))
@@ -298,11 +304,17 @@ HTML_ARTICLE_TYPES = re.compile(r"Article|Posting|^Report$")
 
 # Frequent function words that are rare in the other listed languages.
 STOPWORDS_BY_LANGUAGE = {
+    # Each language's commonest words, shared ones included: "de" and "en" are as Spanish
+    # and French as they are Dutch, and a list without them called Spanish pages Dutch.
     "en": {"the", "and", "of", "to", "is", "that", "with", "was", "for", "are", "this", "have", "from", "which"},
-    "es": {"el", "los", "las", "del", "que", "y", "una", "por", "con", "para", "está", "pero", "sus", "como"},
-    "fr": {"le", "les", "des", "et", "est", "une", "dans", "que", "pour", "pas", "sur", "au", "avec", "qui"},
+    "es": {"de", "la", "el", "en", "los", "las", "del", "que", "y", "una", "por", "con", "para", "está", "pero",
+           "sus", "como"},
+    "fr": {"de", "la", "le", "les", "des", "et", "en", "du", "est", "une", "dans", "que", "pour", "pas", "sur", "au",
+           "avec", "qui"},
     "de": {"der", "die", "und", "das", "ist", "nicht", "mit", "ein", "eine", "den", "auf", "sich", "auch", "dem"},
-    "pt": {"os", "as", "do", "da", "dos", "das", "que", "não", "uma", "para", "com", "em", "por", "são"},
-    "it": {"il", "di", "che", "della", "gli", "per", "una", "sono", "nel", "anche", "non", "alla", "del", "è"},
+    "pt": {"de", "os", "as", "do", "da", "dos", "das", "que", "não", "uma", "para", "com", "em", "por", "são", "um",
+           "ao"},
+    "it": {"il", "di", "che", "la", "della", "gli", "per", "una", "sono", "nel", "anche", "non", "alla", "del",
+           "è", "un"},
     "nl": {"de", "het", "een", "van", "en", "dat", "niet", "zijn", "op", "voor", "met", "ook", "wordt", "naar"},
 }
