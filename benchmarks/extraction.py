@@ -54,13 +54,16 @@ def version(module: str) -> str:
     return "?"
 
 
-def table(rows: list[tuple[str, str, dict]], command: str) -> str:
+SPEED_NOTE = "cleaning speed in one process (parse included)"
+
+
+def table(rows: list[tuple[str, str, dict]], command: str, heading: str = "Main-text extraction",
+          speed_note: str = SPEED_NOTE) -> str:
     lines = [
-        "## Main-text extraction",
+        f"## {heading}",
         "",
         "Bag-of-tokens F1 against human gold text on the 543 pages of "
-        "`../shared/bench/extraction` (mean over pages), cleaning speed in one process "
-        "(parse included). Measured in one run, same machine.",
+        f"`../shared/bench/extraction` (mean over pages), {speed_note}. Measured in one run, same machine.",
         "",
         "| extractor | version | mean F1 | median F1 | mean P | mean R | empty outputs | pages/s |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -80,22 +83,35 @@ def table(rows: list[tuple[str, str, dict]], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return run(argv, __doc__, "benchmarks/extraction.py", "extraction",
+               [row for row in EXTRACTORS if _installed(*row)])
+
+
+def _installed(label: str, extractor: str, module: str) -> bool:
+    if importlib.util.find_spec(module) is None:
+        print(f"skipping {label}: {module} is not installed", file=sys.stderr)
+        return False
+    return True
+
+
+def run(argv: list[str] | None, doc: str, script: str, section: str, extractors: list[tuple[str, str, str]],
+        **table_options) -> int:
+    """A script's command line: evaluate each (row label, evaluate.py extractor, module whose
+    version is shown), print the table, and write it into the README section (unless
+    --limit or --no-readme)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, help="only the first N pages")
     parser.add_argument("--no-readme", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
     rows = []
-    for label, extractor, module in EXTRACTORS:
-        if importlib.util.find_spec(module) is None:
-            print(f"skipping {label}: {module} is not installed", file=sys.stderr)
-            continue
+    for label, extractor, module in extractors:
         print(f"evaluating {label} …", file=sys.stderr)
         rows.append((label, version(module), evaluate(extractor, args.limit)))
-    command = "python benchmarks/extraction.py" + (f" --limit {args.limit}" if args.limit else "")
-    markdown = table(rows, command)
+    command = f"python {script}" + (f" --limit {args.limit}" if args.limit else "")
+    markdown = table(rows, command, **table_options)
     print(markdown)
     if not args.no_readme and not args.limit:
-        write_section("extraction", markdown)
+        write_section(section, markdown)
     return 0
 
 

@@ -156,6 +156,49 @@ def test_unseen_page_drops_chrome_and_teasers():
         assert chrome not in text
 
 
+POST = """# A short history of the bicycle lane
+
+Cities began painting bicycle lanes in the 1970s, when the oil crisis made cycling look like a cheap way to move people around crowded centres without building new roads.
+
+The first lanes were narrow strips beside parked cars, and riders soon learned that opening doors were the greatest danger they faced on their daily commute to work.
+
+Protected lanes, separated from traffic by kerbs or posts, spread in the 2000s after studies from Copenhagen and Amsterdam showed that they drew riders of every age.
+
+Today planners argue less about whether to build lanes than about where they should go, and how to keep them connected across the junctions where most crashes happen.
+
+## 3 Comments
+
+Posted by: riverside_rider | May 2, 2024 06:24 PM
+
+Great piece, but it leaves out the role of cargo bikes in all this, which changed my street completely.
+
+2 days ago at 07:52 am
+
+Rating: 12 Votes
+
+I still would not let my kids ride on the lanes near the station, whatever the planners say about them.
+
+Posted by: Alex on May 3, 2024 at 9:10 AM
+
+Reply
+"""
+
+
+def test_a_comment_section_is_not_the_article():
+    found = extract_text(POST)
+    text = found.text
+    assert text.startswith("Cities began painting bicycle lanes")
+    assert found.paragraphs[-1].startswith("Today planners argue less")
+    for comment in ("Comments", "cargo bikes", "riverside_rider", "my kids", "Rating", "days ago", "Reply"):
+        assert comment not in text
+
+
+def test_a_comments_link_near_the_top_does_not_end_the_article():
+    page = POST.replace("# A short history of the bicycle lane\n", "# A short history of the bicycle lane\n\n12 comments\n")
+    assert extract_text(page).paragraphs[0].startswith("Cities began painting bicycle lanes")
+    assert extract_text(page).paragraphs[-1].startswith("Today planners argue less")
+
+
 def test_page_break_with_capitalised_continuation_is_rejoined():
     text = extract_text(ARTICLE).text
     assert "funded by the regional government in the capital, which argued" in text

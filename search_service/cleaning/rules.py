@@ -60,7 +60,7 @@ CHROME_LINE_PATTERNS = [
         r"^(to contact|contact us|contact\s*:)\s.{0,80}\b(visit|at|email|e-mail)\b",
         r"^contact us\W*$",
         # A legal line names its year or sign: "Copyright law protects …" is writing.
-        r"^(all rights reserved|copyright\s*(©|\(c\)|\d{4})|©|\(c\) \d{4})",
+        r"^(all rights reserved|copyright\b.{0,80}(©|\(c\)|\b(19|20)\d\d\b|rights reserved)|©|\(c\) \d{4})",
         r"^(share|share this|share on|tweet|print|email|e-mail|follow us)( (article|story|post|page))?\W*$",
         r"^(read|see) (more|also)\b.{0,60}$",
         r"\bfor more\W*$",
@@ -84,7 +84,7 @@ CHROME_LINE_PATTERNS.append(re.compile(
     r"|share on \w+|tweet|print( this)?( (article|story|page))?|e-?mail( this)?( (article|story|page))?"
     r"|click here\b.{0,60}|read more|continue reading|comments?|\d+ comments?|leave a (comment|reply)"
     r"|(sign up|subscribe)\b.{0,80}newsletter.{0,40}|back to top|top of page|skip to (main )?content"
-    r"|all rights reserved.{0,40}|(copyright\s*(©|\(c\)|\d{4})|©).{0,80}|related (articles|stories|posts|content|links)"
+    r"|all rights reserved.{0,40}|(copyright\b.{0,80}(©|\(c\)|\b(19|20)\d\d\b|rights reserved)|©).{0,80}|related (articles|stories|posts|content|links)"
     r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
     r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
 ))
@@ -96,6 +96,32 @@ SOCIAL_WORDS = {
     "e-mail", "mail", "print", "share", "tweet", "rss", "feed", "copy", "link", "flipboard",
     "pocket", "vk", "weibo", "wechat", "snapchat", "messenger", "sms", "whatsapp",
 }
+
+# A text scrape's comment section. A heading like these, once most of the article is
+# behind, ends the article: what follows is readers' writing.
+COMMENTS_HEADING = re.compile(
+    r"(?i)^\W*(\d+\s+)?((top|most|best|highest|recent|latest|newest|featured|reader|readers|readers'|user|visitor)"
+    r"\s+)*(rated\s+|liked\s+)?(comments?|responses?|replies|reader reactions|discussion)(\s+\(\d+\))?"
+    r"(\s+(to|on)\b.{0,80})?\W*$"
+    r"|^\W*(have your say|leave a (comment|reply)|post a comment|add (a|your) comment|join the (discussion|conversation)"
+    r"|what do you think|comments? (are )?(closed|disabled))\b.{0,40}$"
+)
+# Lines that mark one comment among others (its signature, age or buttons): they break a
+# run of text as a name or date line does.
+COMMENT_MARKER_PATTERNS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # "2 days ago", "5 hours ago at 07:52 am", "a year ago"
+        r"^\W*(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?\s+ago\b.{0,30}$",
+        # "Posted by: Jane on December 29, 2007 01:15 PM", "Submitted by jo | 10:42"
+        r"^(posted|submitted|written|commented|added)\s+by\b.{1,100}(\b\d{4}\b|\d:\d\d)",
+        # "Jane Doe says:", "jo wrote:"
+        r"^.{1,40}\s(says|said|wrote|writes)\s*:$",
+        # Buttons and scores under a comment
+        r"^\W*(reply|report( this comment| abuse)?|flag( as inappropriate)?|permalink|like|dislike|upvote|downvote"
+        r"|recommend|rating\s*:\s*-?\d+\s+votes?|[+-]?\d+\s+(votes?|likes?|points?))\W*$",
+    )
+]
 
 # Agencies and credit markers that make a short line a photo credit.
 PHOTO_CREDIT_PATTERN = re.compile(

@@ -25,6 +25,13 @@ _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$")
 # How far into a page the headline and byline may stand, in blocks.
 HEADLINE_ZONE = 6
 BYLINE_ZONE = 4
+# A comments heading ends the article once this share of the page's text is behind it (one
+# near the top is a link to the comments, not their start), or this many words when comments
+# follow it (the comments themselves may well be longer than the article): two comment
+# markers (signatures, ages, buttons) among the blocks just after it.
+COMMENTS_AFTER_SHARE = 0.3
+COMMENTS_AFTER_WORDS = 150
+COMMENT_MARKERS_AHEAD = 12
 
 
 @dataclass
@@ -265,7 +272,7 @@ def block_kind(block: Block) -> str:
         return "chrome"
     if block.links / n > 0.25:
         return "chrome"
-    if is_date_line(block.text) or (n <= 4 and _looks_like_name(block.text)):
+    if is_date_line(block.text) or (n <= 4 and _looks_like_name(block.text)) or _is_comment_marker(block):
         return "marker"
     if n >= 6 and (block.ends_sentence or n >= 25):
         return "content"
@@ -286,10 +293,11 @@ def _span_score(block: Block, kind: str) -> float:
 
 
 def _article_end(blocks: list[Block], kinds: list[str]) -> int:
-    """Index of the chrome block that closes the article, or len(blocks).
+    """Index of the block that closes the article, or len(blocks).
 
-    A share bar or call to action late in the page ends the article when what follows is
-    a listing (name or date lines) or far less text than what came before.
+    A comments heading ends it once enough of the page's prose is behind it (_comments_start).
+    So does a share bar or call to action late in the page when what follows is a listing
+    (name or date lines) or far less text than what came before.
     """
     content = [len(b.words) if k == "content" else 0 for b, k in zip(blocks, kinds)]
     total = sum(content)
@@ -301,6 +309,24 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
         after = total - before
         listing = any(k == "marker" for k in kinds[i + 1:])
         if listing or after < 0.25 * before:
+            return min(i, _comments_start(blocks, kinds))
+    return _comments_start(blocks, kinds)
+
+
+def _comments_start(blocks: list[Block], kinds: list[str]) -> int:
+    """Index of the heading that opens the comments, or len(blocks).
+
+    Prose (content blocks that end as sentences) is counted, not link soup that a
+    scrape left unparsed: a heading near the top is a link to the comments, not their start.
+    """
+    prose = [len(b.words) if k == "content" and b.ends_sentence else 0 for b, k in zip(blocks, kinds)]
+    total = sum(prose)
+    before = 0
+    for i, block in enumerate(blocks):
+        before += prose[i]
+        if before and _opens_comments(block) and (
+                before >= COMMENTS_AFTER_SHARE * total
+                or (before >= COMMENTS_AFTER_WORDS and _comments_follow(blocks, i))):
             return i
     return len(blocks)
 
@@ -316,6 +342,19 @@ def _best_span(scores: list[float]) -> tuple[int, int]:
         if run > best:
             best, best_lo, best_hi = run, run_lo, i + 1
     return best_lo, best_hi
+
+
+def _opens_comments(block: Block) -> bool:
+    return len(block.words) <= 12 and bool(rules.COMMENTS_HEADING.search(block.text))
+
+
+def _comments_follow(blocks: list[Block], i: int) -> bool:
+    ahead = blocks[i + 1:i + 1 + COMMENT_MARKERS_AHEAD]
+    return sum(1 for b in ahead if _is_comment_marker(b)) >= 2
+
+
+def _is_comment_marker(block: Block) -> bool:
+    return len(block.words) <= 16 and any(p.search(block.text) for p in rules.COMMENT_MARKER_PATTERNS)
 
 
 def _is_chrome(block: Block) -> bool:
