@@ -215,6 +215,21 @@ def test_markdown_is_read_as_text():
     assert found.paragraphs == ["Some bold text with a link in a sentence that is long enough to count."]
 
 
+def test_a_link_whose_target_holds_spaces_is_read_as_its_text():
+    # Renderers leave spaces in targets unescaped ("…?t=Title of the story&u=…").
+    blocks = split_blocks("* [Digg it](http://digg.com/submit?t=Sunrise scoops Nine | The Daily&u=http://x.example/a(1))\n")
+    assert [(b.text, b.links) for b in blocks] == [("* Digg it", 1)]
+
+
+def test_script_text_left_in_a_scrape_is_dropped_without_ending_the_article():
+    code = "var config = {}; config.site = 'news'; if (a == b) { load(config); } window.ads = [];"
+    paragraphs = [" ".join(["Paragraph", str(i), "of", "the", "article", "says", "something", "new", "today."] * 3)
+                  for i in range(4)]
+    found = extract_text("\n\n".join(["# The headline"] + paragraphs[:2] + [code] + paragraphs[2:]) + "\n")
+    assert found.title == "The headline"
+    assert found.paragraphs == paragraphs
+
+
 def test_scraper_header_gives_url_title_and_site():
     found = extract_text("URL: https://www.example.org/news/1\nTitle: Given title\n\nGiven title\n\n"
                          "A paragraph with enough words in it to be content, ending as sentences do.\n")

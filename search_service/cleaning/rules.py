@@ -123,6 +123,9 @@ COMMENT_MARKER_PATTERNS = [
     )
 ]
 
+# Characters of code (script or style text left in a scrape), seldom found in prose.
+CODE_MARKS = ("{", "}", ";", "=", "==", "&&", "||", "</", "/>")
+
 # Agencies and credit markers that make a short line a photo credit.
 PHOTO_CREDIT_PATTERN = re.compile(
     r"(?i)(\b(photo|image|picture|credit|courtesy|illustration)s?\b\s*[:/]"
@@ -158,7 +161,8 @@ DANGLING_WORDS = {
 
 # Hosts and handles in running text: link-like noise in a text scrape.
 URL_OR_HANDLE = re.compile(r"(?i)(https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|info|io|co|uk|de|fr|es|mx)(?:/\S*)?\b|(?<!\w)@\w{2,}|#\w{2,})")
-MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+# The target may hold spaces (renderers leave them unescaped) and one level of brackets.
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))")
 

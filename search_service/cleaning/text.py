@@ -32,6 +32,9 @@ BYLINE_ZONE = 4
 COMMENTS_AFTER_SHARE = 0.3
 COMMENTS_AFTER_WORDS = 150
 COMMENT_MARKERS_AHEAD = 12
+# A block with this many code marks (rules.CODE_MARKS), and this many per word, is code.
+CODE_MIN_MARKS = 6
+CODE_MARKS_PER_WORD = 0.2
 
 
 @dataclass
@@ -265,11 +268,13 @@ def main_blocks(blocks: list[Block]) -> list[Block]:
 
 
 def block_kind(block: Block) -> str:
-    """content, short (subheading or label), marker (name/date line), or chrome."""
+    """content, short (subheading or label), marker (name/date line), chrome, or code."""
     words = block.words
     n = len(words)
     if n == 0 or _is_chrome(block) or _is_photo_credit(block):
         return "chrome"
+    if _is_code(block):
+        return "code"  # dropped like chrome, but no sign that the article has ended
     if block.links / n > 0.25:
         return "chrome"
     if is_date_line(block.text) or (n <= 4 and _looks_like_name(block.text)) or _is_comment_marker(block):
@@ -304,6 +309,7 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
     before = 0
     for i, kind in enumerate(kinds):
         before += content[i]
+        # A bar of chrome words ends it; a rule line of a table (no words) does not.
         if kind != "chrome" or before < 0.5 * total:
             continue
         after = total - before
@@ -355,6 +361,13 @@ def _comments_follow(blocks: list[Block], i: int) -> bool:
 
 def _is_comment_marker(block: Block) -> bool:
     return len(block.words) <= 16 and any(p.search(block.text) for p in rules.COMMENT_MARKER_PATTERNS)
+
+
+def _is_code(block: Block) -> bool:
+    """Script or style text a renderer let through: braces, semicolons and operators that
+    prose seldom uses."""
+    marks = sum(map(block.text.count, rules.CODE_MARKS))
+    return marks >= CODE_MIN_MARKS and marks >= CODE_MARKS_PER_WORD * len(block.words)
 
 
 def _is_chrome(block: Block) -> bool:
