@@ -230,6 +230,23 @@ def test_script_text_left_in_a_scrape_is_dropped_without_ending_the_article():
     assert found.paragraphs == paragraphs
 
 
+def test_a_run_of_capitalised_link_titles_does_not_join_the_article():
+    article = ("The council voted on Tuesday to close the old bridge to cars, after engineers found "
+               "cracks in two of its supports during a routine inspection last month.")
+    services = ("More Services: Accounting Advertising Air Charter Annuities Answering Service Auto Loans "
+                "Business Cards Business Insurance Car Rental Cell Phones Credit Cards Data Recovery "
+                "Debt Consolidation Dental Plans Domain Names Email Marketing Equipment Leasing")
+    teasers = "\n\n".join(f"* Teaser headline number {i}" for i in range(8))
+    found = extract_text(f"# Bridge closed\n\n{article}\n\nLatest News\n\n{teasers}\n\n{services}\n")
+    assert found.paragraphs == [article]
+
+
+def test_a_table_of_names_and_numbers_is_not_a_list_of_links():
+    table = " | ".join(["Pos. | Driver | Points"] + [f"{i} | Driver Name {i} | {5000 - i}" for i in range(1, 12)])
+    text = "# Standings\n\nThe final standings of the season after thirty-six races are below.\n\n" + table + "\n"
+    assert table in extract_text(text).paragraphs
+
+
 def test_scraper_header_gives_url_title_and_site():
     found = extract_text("URL: https://www.example.org/news/1\nTitle: Given title\n\nGiven title\n\n"
                          "A paragraph with enough words in it to be content, ending as sentences do.\n")

@@ -35,6 +35,9 @@ COMMENT_MARKERS_AHEAD = 12
 # A block with this many code marks (rules.CODE_MARKS), and this many per word, is code.
 CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
+# A block without a sentence end whose words are more capitalised than this is not prose.
+TITLE_CASE_SHARE = 0.5
+TABLE_MIN_BARS = 6  # Markdown cell bars that make a block a table
 
 
 @dataclass
@@ -279,7 +282,7 @@ def block_kind(block: Block) -> str:
         return "chrome"
     if is_date_line(block.text) or (n <= 4 and _looks_like_name(block.text)) or _is_comment_marker(block):
         return "marker"
-    if n >= 6 and (block.ends_sentence or n >= 25):
+    if n >= 6 and (block.ends_sentence or (n >= 25 and not _title_case_run(block))):
         return "content"
     return "short"
 
@@ -361,6 +364,15 @@ def _comments_follow(blocks: list[Block], i: int) -> bool:
 
 def _is_comment_marker(block: Block) -> bool:
     return len(block.words) <= 16 and any(p.search(block.text) for p in rules.COMMENT_MARKER_PATTERNS)
+
+
+def _title_case_run(block: Block) -> bool:
+    """A long run of capitalised words with no sentence end: a list of categories, names or
+    headlines run together, not a paragraph that lost its full stop (nor a table's rows)."""
+    if block.text.count("|") >= TABLE_MIN_BARS:
+        return False
+    capitalised = sum(1 for w in block.words if w[0].isupper())
+    return capitalised > TITLE_CASE_SHARE * len(block.words)
 
 
 def _is_code(block: Block) -> bool:
