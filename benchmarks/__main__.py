@@ -114,15 +114,23 @@ def run_http(n: int, args, index: Path) -> dict:
     folder = size_dir(n) / "http"
     seconds = args.seconds if "http" in args.parts else 5
     # enough lines that neither list comes round again at a few hundred req/s
-    zipf = queries.zipf_log(max(20_000, seconds * 1_000))
-    distinct = queries.distinct_queries(max(20_000, seconds * 1_000))
+    lines = max(20_000, seconds * 1_000)
+    # The Zipf log is measured twice: its first part from answer caches that hold none of it
+    # (a server just started), then its continuation, with the caches as the first part left
+    # them (a server that has been taking this traffic for a while): the same pool of
+    # repeated queries, new one-off ones.
+    zipf_both = queries.zipf_log(2 * lines)
+    zipf, zipf_next = zipf_both[:lines], zipf_both[lines:]
+    distinct = queries.distinct_queries(lines)
     zipf_paths = http.write_paths(folder / "zipf.txt", zipf)
+    zipf_next_paths = http.write_paths(folder / "zipf-continued.txt", zipf_next)
     distinct_paths = http.write_paths(folder / "distinct.txt", distinct)
     warm = [f"/api/search?q={q}" for q in ("oil", "bank", "trade", "wheat")] * 10
-    measured = set(zipf) | set(distinct)
+    measured = set(zipf_both) | set(distinct)
     warm_paths = http.write_paths(folder / "warm.txt", [q for q in queries.distinct_queries(20_000, seed=13)
                                                          if q not in measured])
-    loads = {"zipf": zipf_paths, "distinct": distinct_paths} if "http" in args.parts else {"zipf": zipf_paths}
+    loads = ({"zipf": zipf_paths, "zipf_continued": zipf_next_paths, "distinct": distinct_paths}
+             if "http" in args.parts else {"zipf": zipf_paths})
     log(f"{label}: HTTP, ours: {args.warm_seconds} s of other queries to warm up, then "
         f"{', '.join(loads)} for {seconds} s each")
     out = {"ours": http.run_loads("wsgi:app", index, loads, seconds, folder / "gunicorn-ours.log", warm,
@@ -139,8 +147,12 @@ def run_http(n: int, args, index: Path) -> dict:
                                       folder / "gunicorn-hello.log", warm)
         log(f"{label}:   {out['hello']['zipf']['rps']:.0f} req/s")
     distinct_log, repeat = queries.repeat_stats(zipf)
+    _, repeat_both = queries.repeat_stats(zipf_both)
+    # Of the continuation's requests, the share that repeat a query asked before (in either part).
+    repeat_next = (repeat_both * len(zipf_both) - repeat * len(zipf)) / len(zipf_next)
     conf = http.gunicorn_conf()
     out["zipf_log"] = {"requests": len(zipf), "distinct": distinct_log, "repeat_share": repeat,
+                       "continued_repeat_share": repeat_next,
                        "distinct_list": len(distinct),
                        "workers_note": (f"as {conf.name} says ({out['ours']['workers']})" if conf
                                         else f"cores × 2 = {out['ours']['workers']}, no gunicorn.conf.py")}

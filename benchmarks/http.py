@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -61,6 +62,10 @@ def gunicorn(app: str, index: Path | None, log: Path, workers: int | None = None
     port = free_port()
     env = dict(os.environ)
     env.pop("SEARCH_RATE_LIMIT", None)  # the product's optional per-client limit would throttle wrk
+    # The workers share their counters, as under `search-service serve`, so that one scrape of
+    # /metrics tells how many answers came from the answer caches.
+    metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
+    env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     if index is not None:
         env["SEARCH_INDEX"] = str(index)
     command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
@@ -80,6 +85,7 @@ def gunicorn(app: str, index: Path | None, log: Path, workers: int | None = None
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -131,6 +137,17 @@ def memory_mb(pid: int) -> dict[str, float]:
     except OSError:
         pass
     return out
+
+
+def answer_cache_counts(base: str) -> dict[str, float]:
+    """{"hit": n, "miss": n}: search answers the workers found in their caches or worked out."""
+    try:
+        with urllib.request.urlopen(base + "/metrics", timeout=30) as r:
+            text = r.read().decode()
+    except OSError:
+        return {}
+    return {m.group(1): float(m.group(2))
+            for m in re.finditer(r'^search_answer_cache_lookups_total\{result="(\w+)"\} (\S+)$', text, re.M)}
 
 
 def warm(base: str, paths: list[str], count: int) -> None:
@@ -199,7 +216,14 @@ def run_loads(app: str, index: Path | None, loads: dict[str, Path], seconds: int
         warm(base, warm_paths or [], 40)
         if warm_load is not None and warm_seconds > 0:
             wrk(base, warm_load, warm_seconds)
-        results = {name: wrk(base, paths, seconds) for name, paths in loads.items()}
+        results = {}
+        for name, paths in loads.items():
+            before = answer_cache_counts(base)
+            results[name] = wrk(base, paths, seconds)
+            after = answer_cache_counts(base)
+            looked_up = sum(after.values()) - sum(before.values())
+            if looked_up:
+                results[name]["cache_hit_share"] = (after.get("hit", 0) - before.get("hit", 0)) / looked_up
         pids = workers_of(master)
         results["workers"] = len(pids)
         results["worker_memory_mb"] = [memory_mb(p) for p in pids]

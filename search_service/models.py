@@ -111,6 +111,7 @@ class SearchResults:
     notes: list[str] = field(default_factory=list)  # how the query was read, what was forgiven
     facets: dict[str, list[dict]] = field(default_factory=dict)  # {"site": [{"value", "count"}], "year": …}
     partial: bool = False  # cut short by the time budget or by a bounded expansion
+    cached: bool = False  # answered from the answer cache (not part of the JSON answer)
 
     @property
     def pages(self) -> int:

@@ -127,7 +127,7 @@ class SearchIndex:
         key = (self._generation, request)
         cached = self._cache.get(key)
         if cached is not None:
-            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000, cached=True)
         results = self._search(searcher, request, started)
         if not results.partial:  # a cut-short answer may be whole next time
             self._cache.put(key, results)

@@ -21,7 +21,9 @@ def search_index():
 def search():
     """Ranked hits with snippets for q, one page at a time."""
     req = search_request(request.args, current_app.config["SEARCH"])
-    data = search_index().search(req).as_dict()
+    results = search_index().search(req)
+    g.answer_cached = results.cached  # for the metrics
+    data = results.as_dict()
     g.result_count = data["total"]  # for the access log
     fmt = text_format()
     if fmt:

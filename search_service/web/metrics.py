@@ -3,6 +3,8 @@
 - `search_http_requests_total{endpoint, status}`: requests answered, by Flask endpoint
   (`api.search`, `pages.home`, …; `none` for URLs that match no route) and status;
 - `search_http_request_duration_seconds{endpoint}`: a latency histogram;
+- `search_answer_cache_lookups_total{result}`: /api/search and search page answers found in
+  the worker's answer cache (`hit`) or worked out (`miss`);
 - `search_index_available`, `search_index_documents`, `search_index_generation_info{generation}`
   and `search_index_age_seconds` (since the served generation was written), read from the
   index when /metrics is scraped.
@@ -36,7 +38,8 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # the format every Pr
 
 @cache
 def _instruments(metrics_dir: Path | None):
-    """(registry or None in multiprocess mode, request counter, latency histogram)."""
+    """(registry or None in multiprocess mode, request counter, latency histogram, answer
+    cache counter)."""
     if metrics_dir is not None:
         metrics_dir.mkdir(parents=True, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)  # read by prometheus_client's import
@@ -52,7 +55,9 @@ def _instruments(metrics_dir: Path | None):
                        ["endpoint", "status"], registry=registry)
     latency = Histogram("search_http_request_duration_seconds", "Time to answer a request, by endpoint.",
                         ["endpoint"], registry=registry)
-    return registry, requests, latency
+    answers = Counter("search_answer_cache_lookups", "Search answers found in the answer cache (hit) or "
+                      "worked out (miss).", ["result"], registry=registry)
+    return registry, requests, latency, answers
 
 
 def _metrics_dir() -> Path | None:
@@ -66,9 +71,12 @@ def start_timer() -> None:
 
 def record(response: Response) -> Response:
     """after_request hook: count the request and its latency."""
-    _, requests, latency = _instruments(_metrics_dir())
+    _, requests, latency, answers = _instruments(_metrics_dir())
     endpoint = request.endpoint or "none"
     requests.labels(endpoint, str(response.status_code)).inc()
+    cached = g.get("answer_cached")
+    if cached is not None:
+        answers.labels("hit" if cached else "miss").inc()
     started = g.get("metrics_started")
     if started is not None:
         latency.labels(endpoint).observe(time.perf_counter() - started)
@@ -110,7 +118,7 @@ def scrape():
     from prometheus_client.multiprocess import MultiProcessCollector
 
     metrics_dir = _metrics_dir()
-    registry, _, _ = _instruments(metrics_dir)
+    registry = _instruments(metrics_dir)[0]
     if registry is None:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=str(metrics_dir))

@@ -38,7 +38,9 @@ def render_search(template: str):
         req = search_request(request.args, current_app.config["SEARCH"])
     except ApiError as exc:
         return render_template(template, q=q, data=None, error=exc.message), exc.status
-    data = current_app.extensions["search_index"].search(req).as_dict()
+    results = current_app.extensions["search_index"].search(req)
+    g.answer_cached = results.cached  # for the metrics
+    data = results.as_dict()
     g.result_count = data["total"]  # for the access log
     return render_template(template, q=q, data=data, error=None)
 
