@@ -428,6 +428,30 @@ def current_generation(root: str | os.PathLike) -> str | None:
     return name or None
 
 
+class CurrentPointer:
+    """CURRENT of one index, for a reader that asks on every request: read again only when
+    the file changed (a new inode from the atomic rename, or a new mtime or size from an
+    edit in place), so that a request costs a stat, not an open and a read."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self._path = Path(root) / CURRENT
+        self._seen: tuple[int, int, int] | None = None
+        self._name: str | None = None
+
+    def generation(self) -> str | None:
+        """The generation CURRENT names now, or None when there is no index."""
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            self._seen = self._name = None
+            return None
+        seen = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if seen != self._seen:
+            # Read after the stat: a switch in between is read now and seen again next time.
+            self._seen, self._name = seen, current_generation(self._path.parent)
+        return self._name
+
+
 def has_index(root: str | os.PathLike) -> bool:
     """True when root holds a complete, readable, switched-in index."""
     try:

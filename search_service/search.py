@@ -22,7 +22,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from .accumulator import ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
 from .analysis import content
-from .indexer import RANK_FIELD, current_generation, open_index
+from .indexer import RANK_FIELD, CurrentPointer, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
@@ -83,6 +83,7 @@ class SearchIndex:
     def __init__(self, root: str | Path, time_budget: float = TIME_BUDGET, cache_size: int = CACHE_SIZE) -> None:
         self.root = Path(root)
         self.time_budget = time_budget
+        self._current = CurrentPointer(self.root)
         self._generation: str | None = None
         self._searcher = None
         self._cache = _ResultCache(cache_size)
@@ -90,7 +91,7 @@ class SearchIndex:
 
     def searcher(self):
         """A searcher on the current generation (NoIndexError when there is none)."""
-        generation = current_generation(self.root)
+        generation = self._current.generation()
         if self._searcher is None or generation != self._generation:
             name, ix = open_index(self.root)
             old, self._searcher, self._generation = self._searcher, ix.searcher(weighting=BM25()), name

@@ -12,7 +12,7 @@ from whoosh.qparser import QueryParser
 from search_service.analysis import ANALYZER, analyse_text, content, preanalyse, terms, vocabulary_words
 from search_service.cleaning import document_id
 from search_service.indexer import (
-    SCHEMA, IndexBusyError, build_index, current_generation, has_index, index_stats,
+    SCHEMA, CurrentPointer, IndexBusyError, build_index, current_generation, has_index, index_stats,
     open_index, write_generation, write_generation_in_parts, writer_lock,
 )
 from search_service.ingest import ingest
@@ -73,6 +73,24 @@ def test_readers_pick_up_a_new_generation(tmp_path):
     build_index([doc(1, "new content here")], tmp_path)
     assert reader.search(SearchRequest("old")).total == 0
     assert reader.search(SearchRequest("new")).total == 1
+
+
+def test_the_current_pointer_follows_a_switch_and_an_edit_in_place(tmp_path):
+    pointer = CurrentPointer(tmp_path)
+    assert pointer.generation() is None  # no index yet
+    build_index([doc(1, "first")], tmp_path)
+    first = pointer.generation()
+    assert first == current_generation(tmp_path)
+    build_index([doc(1, "second")], tmp_path)  # switched by an atomic rename
+    second = pointer.generation()
+    assert second != first and second == current_generation(tmp_path)
+    # An operator pointing CURRENT back by hand, writing the file in place (same inode).
+    with open(tmp_path / "CURRENT", "r+") as f:
+        f.write(first)
+        f.truncate()
+    assert pointer.generation() == first
+    (tmp_path / "CURRENT").unlink()
+    assert pointer.generation() is None
 
 
 def test_a_reader_reads_the_index_files_rather_than_mapping_them(tmp_path):
