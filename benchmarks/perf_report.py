@@ -35,7 +35,7 @@ LOAD_NAMES = {
 }
 
 
-def _share(value: float | None) -> str:
+def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
@@ -111,7 +111,7 @@ def http_table(results: dict) -> list[str]:
                 if w:
                     rows.append(f"| {size_label(r['n'])} | {name} | {lname} | {_f(w['rps'], 0)} | {_f(w['mean_ms'])} | "
                                 f"{_f(w['p50_ms'])} | {_f(w['p99_ms'])} | {w['non_2xx']} | {w['socket_errors']} | "
-                                f"{w['requests']:,} | {_share(w.get('cache_hit_share'))} |")
+                                f"{w['requests']:,} | {_percent(w.get('cache_hit_share'))} |")
     return rows
 
 

@@ -236,3 +236,16 @@ def test_the_accumulator_pages_as_whoosh_walks(built_index, q):
             assert fast == walk, (q, filters, start)
             # The arrays add a document's scores in another order: the last bits may differ.
             assert [h.score for h in pages[0].hits] == pytest.approx([h.score for h in pages[1].hits], rel=1e-12)
+
+
+def test_a_repeated_query_is_answered_from_the_cache_as_a_copy(tmp_path):
+    build_index([Document(id=document_id(k), source=k, text=f"The fox and the {k}.", title=k) for k in ("hen", "dog")],
+                tmp_path)
+    index = SearchIndex(tmp_path)
+    first = index.search(SearchRequest("fox"))
+    again = index.search(SearchRequest("fox"))
+    assert not first.cached and again.cached
+    assert again.as_dict() | {"took_ms": 0} == first.as_dict() | {"took_ms": 0}
+    again.hits.clear()  # what a caller does to its answer does not reach the cache
+    assert len(index.search(SearchRequest("fox")).hits) == 2
+    assert not index.search(SearchRequest("fox", page=2)).cached  # another page is another answer
