@@ -57,6 +57,22 @@ def test_report_names_only_the_runs_whose_numbers_it_shows():
         "python -m benchmarks --sizes 1m --only build", "python -m benchmarks"]
 
 
+def test_http_rows_show_each_load_and_its_share_of_cached_answers():
+    load = {"rps": 400.0, "mean_ms": 20.0, "p50_ms": 15.0, "p99_ms": 40.0, "non_2xx": 0, "socket_errors": 0,
+            "requests": 8000}
+    results = {"sizes": {"10k": {"n": 10_000, "http": {
+        "ours": {"zipf": load | {"cache_hit_share": 0.44}, "zipf_continued": load | {"cache_hit_share": 0.52},
+                 "distinct": load | {"rps": 250.0}},
+        "hello": {"zipf": load | {"rps": 3000.0}}}}}}
+    rows = perf_report.http_table(results)
+    assert len(rows) == 2 + 4
+    assert rows[2].startswith("| 10k | **ours** | Zipf log | 400 |") and rows[2].endswith("| 44% |")
+    assert "Zipf log continued" in rows[3] and rows[3].endswith("| 52% |")
+    assert rows[4].endswith("| — |")  # no count of cached answers: none shown
+    goals = "\n".join(perf_report.goals(results))
+    assert "Zipf log continued" in goals and "Flask hello 3,000 req/s" in goals
+
+
 def test_query_sets_are_deterministic_and_shaped():
     mix = queries.query_mix(4)
     assert mix == queries.query_mix(4)
