@@ -193,6 +193,22 @@ def test_a_comment_section_is_not_the_article():
         assert comment not in text
 
 
+def test_the_comments_under_a_short_post_are_not_the_post():
+    post = ("# Open thread\n\nOur goal with these open threads is to let readers raise questions in public, "
+            "and we answer as many of them as we can each quarter, here on the blog. Questions about our "
+            "research, our grants and the charities we recommend are all welcome, as are criticisms of "
+            "how we work and suggestions for what we should look at next.\n\n"
+            "You can read the last open thread here.\n\n## Comments\n\n")
+    comments = "".join(
+        f"* Reader {n} on September {n}, 2018 at 4:4{n} pm said:\n\n"
+        f"Thank you for the thread. My question {n} is long enough to read as a paragraph of its own, "
+        "about how the charity's recommendation will change after the new paper and the review.\n\n"
+        for n in range(1, 10))  # longer than the post, all together
+    found = extract_text(post + comments)
+    assert found.paragraphs[0].startswith("Our goal with these open threads")
+    assert found.paragraphs[-1] == "You can read the last open thread here."
+
+
 def test_a_comments_link_near_the_top_does_not_end_the_article():
     page = POST.replace("# A short history of the bicycle lane\n", "# A short history of the bicycle lane\n\n12 comments\n")
     assert extract_text(page).paragraphs[0].startswith("Cities began painting bicycle lanes")

@@ -115,8 +115,10 @@ COMMENT_MARKER_PATTERNS = [
         r"^\W*(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?\s+ago\b.{0,30}$",
         # "Posted by: Jane on December 29, 2007 01:15 PM", "Submitted by jo | 10:42"
         r"^(posted|submitted|written|commented|added)\s+by\b.{1,100}(\b\d{4}\b|\d:\d\d)",
-        # "Jane Doe says:", "jo wrote:"
+        # "Jane Doe says:", "jo wrote:", "Milan on September 12, 2018 at 4:47 pm said:" (a clock
+        # time: an article's "…, the minister said:" has none)
         r"^.{1,40}\s(says|said|wrote|writes)\s*:$",
+        r"^.{1,80}\b\d{1,2}:\d\d\b.{0,20}\s(says|said|wrote|writes)\s*:$",
         # Buttons and scores under a comment
         r"^\W*(reply|report( this comment| abuse)?|flag( as inappropriate)?|permalink|like|dislike|upvote|downvote"
         r"|recommend|rating\s*:\s*-?\d+\s+votes?|[+-]?\d+\s+(votes?|likes?|points?))\W*$",

@@ -27,10 +27,10 @@ HEADLINE_ZONE = 6
 BYLINE_ZONE = 4
 # A comments heading ends the article once this share of the page's text is behind it (one
 # near the top is a link to the comments, not their start), or this many words when comments
-# follow it (the comments themselves may well be longer than the article): two comment
+# follow it (the comments themselves may well be longer than a short post): two comment
 # markers (signatures, ages, buttons) among the blocks just after it.
 COMMENTS_AFTER_SHARE = 0.3
-COMMENTS_AFTER_WORDS = 150
+COMMENTS_AFTER_WORDS = 60
 COMMENT_MARKERS_AHEAD = 12
 # A block with this many code marks (rules.CODE_MARKS), and this many per word, is code.
 CODE_MIN_MARKS = 6
