@@ -307,19 +307,19 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
     So does a share bar or call to action late in the page when what follows is a listing
     (name or date lines) or far less text than what came before.
     """
+    comments = _comments_start(blocks, kinds)
     content = [len(b.words) if k == "content" else 0 for b, k in zip(blocks, kinds)]
     total = sum(content)
     before = 0
-    for i, kind in enumerate(kinds):
+    for i, kind in enumerate(kinds[:comments]):
         before += content[i]
-        # A bar of chrome words ends it; a rule line of a table (no words) does not.
         if kind != "chrome" or before < 0.5 * total:
             continue
         after = total - before
         listing = any(k == "marker" for k in kinds[i + 1:])
         if listing or after < 0.25 * before:
-            return min(i, _comments_start(blocks, kinds))
-    return _comments_start(blocks, kinds)
+            return i
+    return comments
 
 
 def _comments_start(blocks: list[Block], kinds: list[str]) -> int:
