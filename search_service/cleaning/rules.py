@@ -334,10 +334,10 @@ HTML_ARTICLE_TYPES = re.compile(r"Article|Posting|^Report$")
 
 # --------------------------------------------------------------------------- languages
 
-# Frequent function words that are rare in the other listed languages.
+# Each language's commonest function words, the ones it shares with others included: "de"
+# and "en" are as Spanish and French as they are Dutch, and lists without them called Spanish
+# pages Dutch. A language wins by the count of all its words together.
 STOPWORDS_BY_LANGUAGE = {
-    # Each language's commonest words, shared ones included: "de" and "en" are as Spanish
-    # and French as they are Dutch, and a list without them called Spanish pages Dutch.
     "en": {"the", "and", "of", "to", "is", "that", "with", "was", "for", "are", "this", "have", "from", "which"},
     "es": {"de", "la", "el", "en", "los", "las", "del", "que", "y", "una", "por", "con", "para", "está", "pero",
            "sus", "como"},
