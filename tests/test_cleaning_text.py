@@ -292,6 +292,16 @@ def test_empty_and_junk_text_never_raise():
         assert isinstance(found.paragraphs, list)
 
 
+@pytest.mark.parametrize("line", ["[" * 200_000, "![" * 100_000, "a-" * 100_000 + "/", "a." * 100_000 + "/",
+                                  "www." * 50_000 + "/"])
+def test_a_long_run_of_link_characters_is_read_in_one_pass(line):
+    # Each was read by a regex that tried a match at every character and scanned the rest of
+    # the run from each: minutes per page at these lengths, an ingest stuck on one page.
+    found = extract_text(f"# Title\n\n{line}\n\nA sentence of the page that is long enough to be its text.\n")
+    assert found.title == "Title"
+    assert "A sentence of the page that is long enough to be its text." in found.text
+
+
 CHROME_SAMPLES = [
     "Subscribe", "Sign up for our newsletter", "Share this article", "Read more about the vote",
     "Click here to download now!", "For more", "Copyright 2024 The Paper", "(c) 2019 Someone",

@@ -162,9 +162,12 @@ DANGLING_WORDS = {
 }
 
 # Hosts and handles in running text: link-like noise in a text scrape.
-URL_OR_HANDLE = re.compile(r"(?i)(https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|info|io|co|uk|de|fr|es|mx)(?:/\S*)?\b|(?<!\w)@\w{2,}|#\w{2,})")
-# The target may hold spaces (renderers leave them unescaped) and one level of brackets.
-MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")
+# A bare host is tried only where a run of host characters starts: tried inside one ("a-a-a-…"),
+# each start scanned to the run's end, and a long run took minutes.
+URL_OR_HANDLE = re.compile(r"(?i)(https?://\S+|www\.\S+|(?<![\w-])[\w-]++\.(?:com|org|net|info|io|co|uk|de|fr|es|mx)(?:/\S*)?\b|(?<!\w)@\w{2,}|#\w{2,})")
+# The target may hold spaces (renderers leave them unescaped) and one level of brackets. The
+# text holds no "[": else each "[" of a long run of them was scanned to the run's end.
+MARKDOWN_LINK = re.compile(r"!?\[([^\[\]]*)\]\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))")
 

@@ -16,10 +16,11 @@ from .dates import is_date_line, parse_date
 from .extracted import Extracted, normalize_block
 from .lines import WORD, is_chrome_line, is_photo_credit, strip_byline_prefix
 
-# A host written as a link: with a scheme, a "www." or a path after it.
+# A host written as a link: with a scheme, a "www." or a path after it. Tried only where a
+# run of host characters starts (else each start inside "a.a.a…/" scanned the whole run).
 _LINKED_HOST = re.compile(
-    r"(?i)(?:https?://(?:www\.)?|\bwww\.)([a-z0-9-]+(?:\.[a-z0-9-]+)+)"
-    r"|\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/"
+    r"(?i)(?:https?://(?:www\.)?|(?<![a-z0-9.-])www\.)([a-z0-9-]+(?:\.[a-z0-9-]+)+)"
+    r"|(?<![a-z0-9.-])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/"
 )
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$")
 # How far into a page the headline and byline may stand, in blocks.
