@@ -26,6 +26,11 @@ _MONTH_NAMES = [
 MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+# Abbreviations that are also English words ("came out 2021", "set 2020 apart", "years ago
+# 2019"): months only beside a day.
+_MONTH_WORDS = {"set", "out", "ago", "gen", "mag", "dic"}
+_MONTH_WITHOUT_DAY = (r"(?P<month>" + "|".join(sorted(set(MONTHS) - _MONTH_WORDS, key=len, reverse=True))
+                      + r")\.?")
 
 # Tried in order; the first that yields a real calendar date wins.
 DATE_PATTERNS = [
@@ -41,7 +46,7 @@ DATE_PATTERNS = [
     # 12/01/2023 (month first, as US pages write it)
     re.compile(r"\b(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})\b"),
     # December 2023, octubre de 2023
-    re.compile(r"(?i)\b" + _MONTH + r"\s+(?:de\s+)?(?P<year>\d{4})\b"),
+    re.compile(r"(?i)\b" + _MONTH_WITHOUT_DAY + r"\s+(?:de\s+)?(?P<year>\d{4})\b"),
 ]
 
 # --------------------------------------------------------------------------- text scrapes
