@@ -278,7 +278,11 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
         lines += [f"Before the loads, wrk runs {', '.join(map(str, warmed))} s of other queries (none of the "
                   f"measured ones), unmeasured, so that each load meets workers as a server that has been up a "
                   f"while has them (arrays read, caches of words and postings filled) and no load pays for "
-                  f"the others' warming up. The answer cache holds none of the measured queries when the first load starts.", ""]
+                  f"the others' warming up. The answer cache holds none of the measured queries when the first load "
+                  f"starts. The loads run in the order shown: the Zipf log's continuation right after the Zipf log, "
+                  f"so that its answer caches hold what the first part left (a server that has been taking this "
+                  f"traffic for a while), and the distinct queries last. \"Answers from the caches\" is the share "
+                  f"of a load's searches answered from the workers' answer caches (their /metrics counters).", ""]
     lines += ["### Index build (ingest of a JSONL of clean {url, title, text}) and index size", "",
               *build_table(results), "",
               "### Ingest of scraped pages, end to end", "", *ingest_table(results), "",
