@@ -9,7 +9,10 @@ a scraper would render them (html2text, Markdown, no line wrapping; see render),
 search_service's text path (cleaning.text.extract_text), and scored against the gold by the
 same evaluate.py. The rendering alone is the floor: what keeping everything scores.
 
-html2text comes with the bench extras (`pip install -e '.[bench]'`).
+The same pages rendered by markdownify are scored too: a second renderer, with its own
+conventions, that the text rules were not written against.
+
+html2text and markdownify come with the bench extras (`pip install -e '.[bench]'`).
 """
 from __future__ import annotations
 
@@ -25,6 +28,10 @@ from benchmarks.extraction import run  # noqa: E402
 EXTRACTORS = [
     ("the rendering alone (html2text)", "benchmarks.text_scrapes:rendered", "html2text"),
     ("**search_service**, text path", "benchmarks.text_scrapes:cleaned", "search_service"),
+    # A second renderer, which the text rules were not written against.
+    ("the rendering alone (markdownify)", "benchmarks.text_scrapes:rendered_markdownify", "markdownify"),
+    ("**search_service**, text path, on markdownify's rendering", "benchmarks.text_scrapes:cleaned_markdownify",
+     "search_service"),
 ]
 
 
@@ -52,6 +59,31 @@ def render(html: bytes) -> str:
     return soup.get_text("\n")
 
 
+def render_markdownify(html: bytes) -> str:
+    """The page as markdownify renders it (scripts, styles and images left out first)."""
+    from bs4 import BeautifulSoup
+    from markdownify import MarkdownConverter
+
+    from search_service.decoding import decode
+
+    soup = BeautifulSoup(decode(html, is_html=True), "html.parser")
+    for tag in soup(["script", "style", "noscript", "img"]):
+        tag.decompose()
+    return MarkdownConverter(heading_style="ATX").convert_soup(soup)
+
+
+def rendered_markdownify(html: bytes, url: str | None = None) -> str:
+    """evaluate.py extractor: markdownify's rendering, uncleaned."""
+    return render_markdownify(html)
+
+
+def cleaned_markdownify(html: bytes, url: str | None = None) -> str:
+    """evaluate.py extractor: markdownify's rendering through the text cleaner."""
+    from search_service.cleaning.text import extract_text
+
+    return extract_text(render_markdownify(html), url, "page.md").text
+
+
 def rendered(html: bytes, url: str | None = None) -> str:
     """evaluate.py extractor: the rendering, uncleaned."""
     return render(html)
@@ -67,8 +99,8 @@ def cleaned(html: bytes, url: str | None = None) -> str:
 def main(argv: list[str] | None = None) -> int:
     return run(argv, __doc__, "benchmarks/text_scrapes.py", "text-scrapes", EXTRACTORS,
                heading="Main-text extraction from text scrapes",
-               speed_note="each page first rendered whole to Markdown by html2text (as a scraper would), "
-                          "then cleaned by the text path; pages/s include the rendering")
+               speed_note="each page first rendered whole to Markdown by html2text or markdownify (as a scraper "
+                          "would), then cleaned by the text path; pages/s include the rendering")
 
 
 if __name__ == "__main__":

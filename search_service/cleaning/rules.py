@@ -108,7 +108,7 @@ COMMENTS_HEADING = re.compile(
     r"(?i)^\W*(\d+\s+)?((top|most|best|highest|recent|latest|newest|featured|reader|readers|readers'|user|visitor)"
     r"\s+)*(rated\s+|liked\s+)?(comments?|responses?|replies|reader reactions|discussion)(\s+\(\d+\))?"
     r"(\s+(to|on)\b.{0,80})?\W*$"
-    r"|^\W*(have your say|leave a (comment|reply)|post a comment|add (a|your) comment|join the (discussion|conversation)"
+    r"|^\W*(have your say|(add|post|leave|write|submit) (a |new |your )?(comment|reply)|join the (discussion|conversation)"
     r"|what do you think|comments? (are )?(closed|disabled))\b.{0,40}$"
 )
 # Lines that mark one comment among others (its signature, age or buttons): they break a
