@@ -10,7 +10,6 @@ from __future__ import annotations
 import pickle
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -29,6 +28,7 @@ from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
 from .ranking import BM25, FEEDBACK_DOCS, feedback_weights
 from .snippets import Snippets, opening
+from .sized_lru import SizedLRU
 from .stored_documents import stored_documents
 from .vocabulary import Vocabulary
 
@@ -46,31 +46,24 @@ ACCUMULATE = True
 
 
 class _ResultCache:
-    """A bounded least-recently-used map of answers, each kept pickled: as objects an answer
-    of ten hits took ~18 KB of a worker's memory (2,048 of them 37 MB at 100k documents,
-    the worker past 300 MB), pickled ~6 KB, for ~26 us to unpickle it on a hit."""
+    """At most `size` answers, the least recently used dropped first, each kept pickled: as
+    objects an answer of ten hits took ~18 KB of a worker's memory (2,048 of them 37 MB at
+    100k documents, the worker past 300 MB), pickled ~6 KB, for ~26 us to unpickle on a hit."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict = OrderedDict()
+        self._entries = SizedLRU(size)  # each answer counted as 1
 
     def get(self, key) -> SearchResults | None:
         value = self._entries.get(key)
-        if value is None:
-            return None
-        self._entries.move_to_end(key)
-        return pickle.loads(value)
+        return None if value is None else pickle.loads(value)
 
     def put(self, key, value: SearchResults) -> None:
-        if self.size <= 0:
-            return
-        self._entries[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        if self.size > 0:
+            self._entries.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._entries = SizedLRU(self.size)
 
 
 @dataclass

@@ -51,6 +51,9 @@ DATE_PATTERNS = [
 
 # --------------------------------------------------------------------------- text scrapes
 
+# A legal line names its year or sign: "Copyright law protects …" is writing.
+_LEGAL_COPYRIGHT = r"copyright\b.{0,80}(©|\(c\)|\b(19|20)\d\d\b|rights reserved)"
+
 # A whole line or block that matches one of these is chrome, wherever it stands, in HTML
 # and in text scrapes alike (see lines.py).
 CHROME_LINE_PATTERNS = [
@@ -64,8 +67,7 @@ CHROME_LINE_PATTERNS = [
         # "Contact us at …", "To contact the author, email …"; not "Contact tracing began at …"
         r"^(to contact|contact us|contact\s*:)\s.{0,80}\b(visit|at|email|e-mail)\b",
         r"^contact us\W*$",
-        # A legal line names its year or sign: "Copyright law protects …" is writing.
-        r"^(all rights reserved|copyright\b.{0,80}(©|\(c\)|\b(19|20)\d\d\b|rights reserved)|©|\(c\) \d{4})",
+        r"^(all rights reserved|" + _LEGAL_COPYRIGHT + r"|©|\(c\) \d{4})",
         r"^(share|share this|share on|tweet|print|email|e-mail|follow us)( (article|story|post|page))?\W*$",
         r"^(read|see) (more|also)\b.{0,60}$",
         r"\bfor more\W*$",
@@ -89,7 +91,7 @@ CHROME_LINE_PATTERNS.append(re.compile(
     r"|share on \w+|tweet|print( this)?( (article|story|page))?|e-?mail( this)?( (article|story|page))?"
     r"|click here\b.{0,60}|read more|continue reading|comments?|\d+ comments?|leave a (comment|reply)"
     r"|(sign up|subscribe)\b.{0,80}newsletter.{0,40}|back to top|top of page|skip to (main )?content"
-    r"|all rights reserved.{0,40}|(copyright\b.{0,80}(©|\(c\)|\b(19|20)\d\d\b|rights reserved)|©).{0,80}|related (articles|stories|posts|content|links)"
+    r"|all rights reserved.{0,40}|(" + _LEGAL_COPYRIGHT + r"|©).{0,80}|related (articles|stories|posts|content|links)"
     r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
     r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
 ))

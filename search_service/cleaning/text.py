@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from . import rules
 from .dates import is_date_line, parse_date
 from .extracted import Extracted, normalize_block
-from .lines import WORD, is_chrome_line, is_photo_credit, strip_byline_prefix
+from .lines import WORD, any_of, is_chrome_line, is_photo_credit, strip_byline_prefix
 
 # A host written as a link: with a scheme, a "www." or a path after it. Tried only where a
 # run of host characters starts (else each start inside "a.a.a…/" scanned the whole run).
@@ -22,6 +22,7 @@ _LINKED_HOST = re.compile(
     r"(?i)(?:https?://(?:www\.)?|(?<![a-z0-9.-])www\.)([a-z0-9-]+(?:\.[a-z0-9-]+)+)"
     r"|(?<![a-z0-9.-])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/"
 )
+_COMMENT_MARKER = any_of(rules.COMMENT_MARKER_PATTERNS)
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$")
 # How far into a page the headline and byline may stand, in blocks.
 HEADLINE_ZONE = 6
@@ -364,7 +365,7 @@ def _comments_follow(blocks: list[Block], i: int) -> bool:
 
 
 def _is_comment_marker(block: Block) -> bool:
-    return len(block.words) <= 16 and any(p.search(block.text) for p in rules.COMMENT_MARKER_PATTERNS)
+    return len(block.words) <= 16 and bool(_COMMENT_MARKER.search(block.text))
 
 
 def _title_case_run(block: Block) -> bool:
