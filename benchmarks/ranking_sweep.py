@@ -3,8 +3,10 @@ parameter, on the indexes `benchmarks/ranking.py` built (run that first).
 
     python benchmarks/ranking_sweep.py --proximity 0,0.1,0.2,0.25,0.3,0.45
     python benchmarks/ranking_sweep.py --delta 0,0.1,0.25,0.5,1
+    python benchmarks/ranking_sweep.py --feedback-terms 0,3,5,7,10
 
---proximity is the adjacency bonus's weight, --delta BM25+'s lower bound. A value is set for
+--proximity is the adjacency bonus's weight, --delta BM25+'s lower bound, --feedback-terms
+how many words of the top documents pseudo-relevance feedback adds (0: none). A value is set for
 the run only (the module's constant and the defaults it gave); the product's code is not
 changed. Prints a Markdown table with the mean over the collections, the criterion a single
 configuration for all of them is chosen by.
@@ -36,7 +38,13 @@ def set_delta(delta: float) -> None:
     ranking.BM25.__init__.__defaults__ = (ranking.K1, ranking.B, delta)
 
 
-PARAMETERS = {"proximity": ("proximity weight", set_proximity), "delta": ("BM25+ delta", set_delta)}
+def set_feedback_terms(terms: float) -> None:
+    ranking.FEEDBACK_TERMS = int(terms)
+    ranking.feedback_weights.__defaults__ = (int(terms), ranking.FEEDBACK_WEIGHT)
+
+
+PARAMETERS = {"proximity": ("proximity weight", set_proximity), "delta": ("BM25+ delta", set_delta),
+              "feedback_terms": ("feedback words", set_feedback_terms)}
 
 
 def ndcg(name: str, out: Path) -> float:
@@ -53,9 +61,10 @@ def main(argv=None) -> int:
     which = ap.add_mutually_exclusive_group(required=True)
     which.add_argument("--proximity", help="comma-separated weights of the adjacency bonus")
     which.add_argument("--delta", help="comma-separated values of BM25+'s delta")
+    which.add_argument("--feedback-terms", help="comma-separated counts of feedback words")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "ranking", help="where ranking.py wrote its indexes")
     args = ap.parse_args(argv)
-    parameter = "proximity" if args.proximity else "delta"
+    parameter = next(name for name in PARAMETERS if getattr(args, name) is not None)
     label, set_value = PARAMETERS[parameter]
     print(f"| {label} | " + " | ".join(COLLECTIONS) + " | mean |")
     print("|---:|" + "---:|" * (len(COLLECTIONS) + 1))
