@@ -18,7 +18,7 @@ BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "ex
 pytestmark = pytest.mark.skipif(not (BENCH / "evaluate.py").exists(), reason="shared extraction bench not present")
 
 HTML_FLOOR = 0.95  # mean F1 0.961 when written
-TEXT_FLOOR = 0.89  # mean F1 0.908 when written
+TEXT_FLOOR = 0.90  # mean F1 0.908 when written, 0.912 since the related-pages headings
 
 
 @pytest.fixture(scope="module")

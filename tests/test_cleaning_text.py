@@ -217,6 +217,35 @@ def test_a_comments_link_near_the_top_does_not_end_the_article():
     assert extract_text(page).paragraphs[-1].startswith("Today planners argue less")
 
 
+TEASERS = "".join(
+    f"### [Another story {n}](https://example.org/story-{n})\n\n"
+    f"A teaser of story {n} that runs for a few lines and ends as a sentence, the way a site sums up its "
+    "other articles under the one a reader came for, each one long enough to read as a paragraph.\n\n"
+    for n in range(1, 8))  # longer than the post, all together
+
+
+@pytest.mark.parametrize("heading", ["## You may also like", "More articles in Transport", "Related Stories",
+                                     "Don't miss . . .", "Você também pode gostar...",
+                                     "Das könnte Sie auch interessieren", "Leggi anche"])
+def test_teasers_of_other_pages_after_the_article_are_not_the_article(heading):
+    found = extract_text(POST.split("## 3 Comments")[0] + heading + "\n\n" + TEASERS)
+    assert found.paragraphs[0].startswith("Cities began painting bicycle lanes")
+    assert found.paragraphs[-1].startswith("Today planners argue less")
+
+
+def test_a_related_box_inside_the_article_does_not_end_it():
+    first, *rest = POST.split("## 3 Comments")[0].split("\n\nProtected lanes")
+    for box in ("Related Stories\n\n* [Bikes on trains](https://example.org/trains)",
+                "Related: [Paris doubles its bicycle lanes](https://example.org/paris)"):
+        page = first + "\n\n" + box + "\n\nProtected lanes" + rest[0]
+        assert extract_text(page).paragraphs[-1].startswith("Today planners argue less")
+
+
+def test_a_sentence_that_begins_like_a_related_heading_is_kept():
+    page = POST.split("## 3 Comments")[0] + "More in sorrow than in anger, they said.\n\n"
+    assert extract_text(page).paragraphs[-1] == "More in sorrow than in anger, they said."
+
+
 def test_page_break_with_capitalised_continuation_is_rejoined():
     text = extract_text(ARTICLE).text
     assert "funded by the regional government in the capital, which argued" in text

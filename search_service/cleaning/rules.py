@@ -104,6 +104,29 @@ SOCIAL_WORDS = {
     "pocket", "vk", "weibo", "wechat", "snapchat", "messenger", "sms", "whatsapp",
 }
 
+# A heading that opens a list of other pages (related, recommended, more of the site) in a
+# text scrape: once most of the article is behind it, or teasers follow it, what follows is
+# other pages' titles and summaries.
+# A whole line, without a title after a colon ("Related: Senate passes…" stands inside
+# articles). English, Portuguese, Spanish, French, German, Italian and Dutch.
+RELATED_HEADING = re.compile(
+    r"(?i)^\W*("
+    r"(related|recommended|similar|suggested|more|other|latest|popular|trending|top)\s+"
+    r"(articles?|stories|posts|news|content|links|reading|reads|videos|headlines)\b[^.!?:]{0,40}"
+    r"|(you|we think you) (may|might|will|could) (also )?(like|enjoy|love|be interested in)"
+    r"|read (next|also)|see also|further reading|recommended for you|more (from|in|on) [^.!?:]{1,40}"
+    r"|most (read|popular|viewed|shared|commented)|trending( now)?|what to read next|don'?t miss"
+    r"|(voc[eê] )?(tamb[eé]m )?pode (gostar|interessar)|leia (tamb[eé]m|mais)|veja tamb[eé]m"
+    r"|(not[ií]cias|artigos|posts|mat[eé]rias) relacionad[ao]s"
+    r"|(tambi[eé]n )?te puede (interesar|gustar)|quiz[aá]s? te interese|lee tambi[eé]n"
+    r"|(noticias|art[ií]culos|entradas) relacionad[ao]s|m[aá]s noticias"
+    r"|([àa] )?lire aussi|vous aimerez aussi|(articles|[ée]l[ée]ments) similaires|sur le m[êe]me sujet|voir aussi"
+    r"|das k[öo]nnte sie auch interessieren|mehr zum thema|(weitere|[äa]hnliche) artikel|lesen sie auch"
+    r"|leggi anche|articoli correlati|(ti )?potrebbe interessar(ti|e)"
+    r"|lees ook|gerelateerde artikelen|meer nieuws|bekijk ook"
+    r")\W*$"
+)
+
 # A text scrape's comment section. A heading like these, once most of the article is
 # behind, ends the article: what follows is readers' writing.
 COMMENTS_HEADING = re.compile(

@@ -23,6 +23,7 @@ _LINKED_HOST = re.compile(
     r"|(?<![a-z0-9.-])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/"
 )
 _COMMENT_MARKER = any_of(rules.COMMENT_MARKER_PATTERNS)
+_SENTENCE_ENDED = re.compile(r"\w[.!?][\"'”’)]?$")
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$")
 # How far into a page the headline and byline may stand, in blocks.
 HEADLINE_ZONE = 6
@@ -34,6 +35,13 @@ BYLINE_ZONE = 4
 COMMENTS_AFTER_SHARE = 0.3
 COMMENTS_AFTER_WORDS = 60
 COMMENT_MARKERS_AHEAD = 12
+# A heading of links to other pages ends the article once this share of the page's prose
+# is behind it (one nearer the top heads a box inside the article, or a menu), or this many
+# words when teasers follow it: two paragraphs each under a link among the blocks just after
+# it. Shares of 0.5 and 0.7 measured: 0.5 cut two articles at a box inside them, 0.7 found fewer.
+RELATED_AFTER_SHARE = 0.6
+RELATED_AFTER_WORDS = 60
+TEASERS_AHEAD = 12
 # A block with this many code marks (rules.CODE_MARKS), and this many per word, is code.
 CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
@@ -305,11 +313,11 @@ def _span_score(block: Block, kind: str) -> float:
 def _article_end(blocks: list[Block], kinds: list[str]) -> int:
     """Index of the block that closes the article, or len(blocks).
 
-    A comments heading ends it once enough of the page's prose is behind it (_comments_start).
-    So does a share bar or call to action late in the page when what follows is a listing
+    A comments heading ends it once enough of the page's prose is behind it (_comments_start),
+    and so does a heading of links to other pages (_related_start). So does a share bar or call to action late in the page when what follows is a listing
     (name or date lines) or far less text than what came before.
     """
-    comments = _comments_start(blocks, kinds)
+    comments = min(_comments_start(blocks, kinds), _related_start(blocks, kinds))
     content = [len(b.words) if k == "content" else 0 for b, k in zip(blocks, kinds)]
     total = sum(content)
     before = 0
@@ -325,21 +333,49 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
 
 
 def _comments_start(blocks: list[Block], kinds: list[str]) -> int:
-    """Index of the heading that opens the comments, or len(blocks).
+    """Index of the heading that opens the comments, or len(blocks)."""
+    return _closing_heading(blocks, kinds, _opens_comments, COMMENTS_AFTER_SHARE, COMMENTS_AFTER_WORDS,
+                            lambda i: _comments_follow(blocks, i))
+
+
+def _related_start(blocks: list[Block], kinds: list[str]) -> int:
+    """Index of the heading that opens a list of other pages, or len(blocks)."""
+    return _closing_heading(blocks, kinds, _opens_related, RELATED_AFTER_SHARE, RELATED_AFTER_WORDS,
+                            lambda i: _teasers_follow(blocks, kinds, i))
+
+
+def _closing_heading(blocks: list[Block], kinds: list[str], opens, share: float, words: int, follows) -> int:
+    """Index of the first block that `opens` a part after the article, or len(blocks): once
+    `share` of the page's prose is behind it, or `words` of it when what `follows` it is
+    that part's (which may be longer than the article).
 
     Prose (content blocks that end as sentences) is counted, not link soup that a
-    scrape left unparsed: a heading near the top is a link to the comments, not their start.
+    scrape left unparsed: a heading near the top is a link, not the part's start.
     """
     prose = [len(b.words) if k == "content" and b.ends_sentence else 0 for b, k in zip(blocks, kinds)]
     total = sum(prose)
     before = 0
     for i, block in enumerate(blocks):
         before += prose[i]
-        if before and _opens_comments(block) and (
-                before >= COMMENTS_AFTER_SHARE * total
-                or (before >= COMMENTS_AFTER_WORDS and _comments_follow(blocks, i))):
+        if before and opens(block) and (before >= share * total or (before >= words and follows(i))):
             return i
     return len(blocks)
+
+
+def _teasers_follow(blocks: list[Block], kinds: list[str], i: int) -> bool:
+    """Whether the blocks after i are teasers: paragraphs each under a link (its page's
+    title), as a list of other pages has them; a box inside an article has a link or a
+    few, and then the article's paragraphs go on one after another."""
+    ahead = range(i + 1, min(len(blocks), i + 1 + TEASERS_AHEAD))
+    paragraphs = [j for j in ahead if kinds[j] == "content"]
+    under_links = [j for j in paragraphs if blocks[j - 1].links and kinds[j - 1] != "content"]
+    return len(under_links) >= 2 and len(under_links) >= 2 * len(paragraphs) / 3
+
+
+def _opens_related(block: Block) -> bool:
+    # Not a sentence ("More in sorrow than anger, he said."); an ellipsis may end a heading.
+    return (len(block.words) <= 10 and not _SENTENCE_ENDED.search(block.text)
+            and bool(rules.RELATED_HEADING.search(block.text)))
 
 
 def _best_span(scores: list[float]) -> tuple[int, int]:
