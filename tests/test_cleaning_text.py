@@ -246,6 +246,16 @@ def test_a_sentence_that_begins_like_a_related_heading_is_kept():
     assert extract_text(page).paragraphs[-1] == "More in sorrow than in anger, they said."
 
 
+def test_a_list_the_article_introduces_is_kept_even_when_it_reads_like_names():
+    page = (POST.split("## 3 Comments")[0]
+            + "These are the cities that were first to build protected lanes, as the study lists them:\n\n"
+            + "Copenhagen (Denmark)\n\nAmsterdam (Netherlands)\n\n* Montreal (Canada)\n\n"
+            + "* [Privacy](https://example.org/privacy)\n\nAll rights reserved\n")
+    paragraphs = extract_text(page).paragraphs
+    assert paragraphs[-4:] == ["These are the cities that were first to build protected lanes, as the study lists them:",
+                               "Copenhagen (Denmark)", "Amsterdam (Netherlands)", "* Montreal (Canada)"]
+
+
 def test_page_break_with_capitalised_continuation_is_rejoined():
     text = extract_text(ARTICLE).text
     assert "funded by the regional government in the capital, which argued" in text

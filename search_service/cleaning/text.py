@@ -47,7 +47,8 @@ CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
 # A block without a sentence end whose words are more capitalised than this is not prose.
 TITLE_CASE_SHARE = 0.5
-TABLE_MIN_BARS = 6  # Markdown cell bars that make a block a table
+TABLE_MIN_BARS = 6
+LIST_ITEM_WORDS = 12  # a line of a list a paragraph introduces, without a list mark  # Markdown cell bars that make a block a table
 
 
 @dataclass
@@ -271,13 +272,42 @@ def main_blocks(blocks: list[Block]) -> list[Block]:
     """The article's blocks: the best-scoring contiguous span, minus chrome inside it."""
     kinds = [block_kind(b) for b in blocks]
     end = _article_end(blocks, kinds)
+    listed = _introduced_lists(blocks, kinds)
+    for i in listed:
+        kinds[i] = "listed"
     scores = [_span_score(b, k) for b, k in zip(blocks[:end], kinds[:end])]
     lo, hi = _best_span(scores)
+    while lo < hi < end and kinds[hi] == "listed":  # a list the article's last paragraph introduces
+        hi += 1
     if lo == hi:
         # No sentence-shaped text at all (a table, a list, a poem): keep its lines
         # rather than nothing, minus the chrome.
         return [b for b, k in zip(blocks[:end], kinds[:end]) if k == "short"]
-    return [b for b, k in zip(blocks[lo:hi], kinds[lo:hi]) if k in ("content", "short")]
+    return [b for b, k in zip(blocks[lo:hi], kinds[lo:hi]) if k in ("content", "short", "listed")]
+
+
+_LIST_ITEM = re.compile(r"^([*+-]|\d{1,3}[.)])\s")
+
+
+def _introduced_lists(blocks: list[Block], kinds: list[str]) -> list[int]:
+    """The list items right after a paragraph that ends with a colon ("These are the players
+    invited:"): the article's, even when they read like names or dates. Items are short lines
+    (with a list mark or without), neither chrome nor headings nor sentences."""
+    out = []
+    for i, block in enumerate(blocks):
+        if kinds[i] != "content" or not block.text.endswith(":"):
+            continue
+        j = i + 1
+        while j < len(blocks) and _list_item(blocks[j], kinds[j]):
+            out.append(j)
+            j += 1
+    return out
+
+
+def _list_item(block: Block, kind: str) -> bool:
+    if kind not in ("short", "marker") or block.heading:
+        return False
+    return bool(_LIST_ITEM.match(block.text)) or (len(block.words) <= LIST_ITEM_WORDS and not block.ends_sentence)
 
 
 def block_kind(block: Block) -> str:
@@ -307,7 +337,7 @@ def _span_score(block: Block, kind: str) -> float:
         return -15.0
     if kind == "short":
         return -3.0 - 0.2 * len(block.words)
-    return 0.0
+    return 0.0  # chrome, and lists a paragraph introduces
 
 
 def _article_end(blocks: list[Block], kinds: list[str]) -> int:
