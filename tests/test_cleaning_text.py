@@ -256,6 +256,11 @@ def test_a_list_the_article_introduces_is_kept_even_when_it_reads_like_names():
                                "Copenhagen (Denmark)", "Amsterdam (Netherlands)", "* Montreal (Canada)"]
 
 
+def test_a_paragraph_in_a_layout_table_cell_keeps_its_sentence_end():
+    page = POST.split("## 3 Comments")[0] + "A spokesman for the city declined to comment on the plans. |\n\n---\n\nADVERTISEMENT |\n"
+    assert extract_text(page).paragraphs[-1] == "A spokesman for the city declined to comment on the plans."
+
+
 def test_page_break_with_capitalised_continuation_is_rejoined():
     text = extract_text(ARTICLE).text
     assert "funded by the regional government in the capital, which argued" in text

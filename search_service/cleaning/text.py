@@ -141,7 +141,13 @@ def _block_from_markdown(line: str) -> Block:
     links += len(rules.URL_OR_HANDLE.findall(text))
     if "*" in text or "_" in text:
         text = rules.MARKDOWN_EMPHASIS.sub("", text)
-    return Block(" ".join(text.split()), heading=bool(heading), links=links)
+    text = " ".join(text.split())
+    if text.count("|") == 1:
+        # A layout table's cell rendered on a line of its own keeps one bar at an end, and
+        # its sentence then seems not to end. (Stripping the bars of lines with up to five
+        # measured worse: they also mark menus and footers as cells.)
+        text = text.strip("| ")
+    return Block(text, heading=bool(heading), links=links)
 
 
 def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
