@@ -261,6 +261,38 @@ def test_a_paragraph_in_a_layout_table_cell_keeps_its_sentence_end():
     assert extract_text(page).paragraphs[-1] == "A spokesman for the city declined to comment on the plans."
 
 
+def flattened(*rows: list[str]) -> str:
+    """A layout table as some renderers write it: every row, rule and cell on one line."""
+    return " ".join("| " + " | ".join(row) + " |" + (" | --- |" * (i == 0)) for i, row in enumerate(rows))
+
+
+def test_a_layout_table_flattened_into_one_line_is_read_cell_by_cell():
+    paragraphs = [p for p in POST.split("## 3 Comments")[0].split("\n\n")[1:] if p.strip()]
+    page = flattened(
+        ["", "[Home](/) - [News](/news) - [Sport](/sport) - [Weather](/weather) - [Contact](/contact)"],
+        ["**A short history of the bicycle lane**", "  ".join(paragraphs)],
+        ["[Privacy](/privacy) - [Terms](/terms)", "All rights reserved"],
+    ) + "\n"
+    found = extract_text(page)
+    assert found.paragraphs == [p.strip() for p in paragraphs]
+
+
+def test_an_advertisement_label_inside_a_paragraph_is_taken_out_and_the_paragraph_rejoined():
+    broken = ("Protected lanes, separated from traffic by kerbs or posts, spread in the 2000s after studies"
+              " --- Advertisement --- from Copenhagen and Amsterdam showed that they drew riders of every age.")
+    page = flattened(["", POST.split("\n\n")[1]], ["", broken], ["", POST.split("\n\n")[4]]) + "\n"
+    assert ("Protected lanes, separated from traffic by kerbs or posts, spread in the 2000s after studies from "
+            "Copenhagen and Amsterdam showed that they drew riders of every age.") in extract_text(page).paragraphs
+
+
+def test_a_table_written_row_by_row_that_a_paragraph_introduces_is_kept_row_by_row():
+    rows = [f"{i} | Driver Name {i} | {5000 - i}" for i in range(1, 12)]
+    table = "Pos. | Driver | Points\n---|---|---\n" + "\n".join(rows)
+    text = ("# Standings\n\n" + POST.split("\n\n")[1] + "\n\nThe final standings of the season after thirty-six "
+            "races are these:\n\n" + table + "\n")
+    assert extract_text(text).paragraphs[-12:] == ["Pos. | Driver | Points"] + rows
+
+
 def test_page_break_with_capitalised_continuation_is_rejoined():
     text = extract_text(ARTICLE).text
     assert "funded by the regional government in the capital, which argued" in text

@@ -24,6 +24,11 @@ _LINKED_HOST = re.compile(
 )
 _COMMENT_MARKER = any_of(rules.COMMENT_MARKER_PATTERNS)
 _SENTENCE_ENDED = re.compile(r"\w[.!?][\"'”’)]?$")
+# A table's rule row inside a line ("| --- | --- |"), and one cell of it.
+_TABLE_RULE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
+_RULE_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
+# Inside a flattened cell, its paragraphs and rules are left as runs of spaces and " --- ".
+_CELL_BREAK = re.compile(r"\s*\s-{3,}\s\s*|\s{2,}")
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$")
 # How far into a page the headline and byline may stand, in blocks.
 HEADLINE_ZONE = 6
@@ -114,12 +119,23 @@ def split_blocks(text: str) -> list[Block]:
         lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
         if not lines:
             continue
-        units = [" ".join(lines)] if _hard_wrapped(lines) else lines
+        cells = [cell for line in lines for cell in _cells(line)]
+        units = cells if len(cells) > len(lines) else [" ".join(lines)] if _hard_wrapped(lines) else lines
         for unit in units:
             block = _block_from_markdown(unit)
             if block.text and not _PAGE_NUMBER.match(block.text):
                 blocks.append(block)
     return blocks
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a layout table that a renderer flattened into one line (its rows and
+    their "| --- |" rules run together), one unit each; any other line as it is."""
+    if line.count("|") < TABLE_MIN_BARS or not _TABLE_RULE.search(line):
+        return [line]
+    cells = [piece.strip() for cell in line.split("|") if not _RULE_CELL.match(cell)
+             for piece in _CELL_BREAK.split(cell) if piece.strip()]
+    return cells or [line]  # a rule row alone stays one
 
 
 def _hard_wrapped(lines: list[str]) -> bool:
@@ -153,13 +169,21 @@ def _block_from_markdown(line: str) -> Block:
 def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     """Join a paragraph that a page break split mid-sentence back into one block."""
     out: list[Block] = []
-    for block in blocks:
+    for i, block in enumerate(blocks):
+        if out and _interrupts(out[-1], block, blocks[i + 1:i + 2]):
+            continue  # an ad's label inside a paragraph: what follows joins what came before
         if out and _continues(out[-1], block):
             prev = out[-1]
             out[-1] = Block(prev.text + " " + block.text, links=prev.links + block.links)
         else:
             out.append(block)
     return out
+
+
+def _interrupts(prev: Block, block: Block, following: list[Block]) -> bool:
+    """A short piece of chrome ("Advertisement") that stands mid-sentence in a paragraph."""
+    return (len(block.words) <= 3 and bool(following) and _is_chrome(block)
+            and following[0].text[:1].islower() and _continues(prev, following[0]))
 
 
 def _continues(prev: Block, nxt: Block) -> bool:
@@ -277,13 +301,13 @@ def _may_name_host(text: str) -> bool:
 def main_blocks(blocks: list[Block]) -> list[Block]:
     """The article's blocks: the best-scoring contiguous span, minus chrome inside it."""
     kinds = [block_kind(b) for b in blocks]
-    end = _article_end(blocks, kinds)
-    listed = _introduced_lists(blocks, kinds)
+    listed = set(_introduced_lists(blocks, kinds))
     for i in listed:
-        kinds[i] = "listed"
+        kinds[i] = "listed" if blocks[i].words else "rule"  # a table's rule row: not kept, ends nothing
+    end = _article_end(blocks, kinds)
     scores = [_span_score(b, k) for b, k in zip(blocks[:end], kinds[:end])]
     lo, hi = _best_span(scores)
-    while lo < hi < end and kinds[hi] == "listed":  # a list the article's last paragraph introduces
+    while lo < hi < end and hi in listed:  # a list the article's last paragraph introduces
         hi += 1
     if lo == hi:
         # No sentence-shaped text at all (a table, a list, a poem): keep its lines
@@ -298,13 +322,14 @@ _LIST_ITEM = re.compile(r"^([*+-]|\d{1,3}[.)])\s")
 def _introduced_lists(blocks: list[Block], kinds: list[str]) -> list[int]:
     """The list items right after a paragraph that ends with a colon ("These are the players
     invited:"): the article's, even when they read like names or dates. Items are short lines
-    (with a list mark or without), neither chrome nor headings nor sentences."""
+    (with a list mark or without, a table's rows too), neither chrome nor headings nor sentences."""
     out = []
     for i, block in enumerate(blocks):
         if kinds[i] != "content" or not block.text.endswith(":"):
             continue
         j = i + 1
-        while j < len(blocks) and _list_item(blocks[j], kinds[j]):
+        # A table's rule row (no words) goes on with the list; main_blocks leaves it out.
+        while j < len(blocks) and (_list_item(blocks[j], kinds[j]) or not blocks[j].words):
             out.append(j)
             j += 1
     return out
