@@ -293,6 +293,12 @@ def test_a_table_written_row_by_row_that_a_paragraph_introduces_is_kept_row_by_r
     assert extract_text(text).paragraphs[-12:] == ["Pos. | Driver | Points"] + rows
 
 
+def test_a_paragraph_broken_into_thousands_of_pieces_is_one_paragraph_again():
+    pieces = ["Protected lanes spread in the cities after studies of the"] + ["lanes and of the riders and"] * 5000
+    paragraphs = extract_text("\n\n".join(pieces) + " every age.\n").paragraphs
+    assert paragraphs == [" ".join(pieces) + " every age."]
+
+
 def test_page_break_with_capitalised_continuation_is_rejoined():
     text = extract_text(ARTICLE).text
     assert "funded by the regional government in the capital, which argued" in text

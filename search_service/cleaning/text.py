@@ -168,35 +168,40 @@ def _block_from_markdown(line: str) -> Block:
 
 def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     """Join a paragraph that a page break split mid-sentence back into one block."""
-    out: list[Block] = []
+    # Runs of pieces, each joined once at the end: joining piece by piece copied the growing
+    # text again for every piece (a page of 10,000 broken lines took seconds).
+    runs: list[list[Block]] = []
+    words: list[int] = []  # how many words each run has
     for i, block in enumerate(blocks):
-        if out and _interrupts(out[-1], block, blocks[i + 1:i + 2]):
+        if runs and _interrupts(runs[-1], words[-1], block, blocks[i + 1:i + 2]):
             continue  # an ad's label inside a paragraph: what follows joins what came before
-        if out and _continues(out[-1], block):
-            prev = out[-1]
-            out[-1] = Block(prev.text + " " + block.text, links=prev.links + block.links)
+        if runs and _continues(runs[-1], words[-1], block):
+            runs[-1].append(block)
+            words[-1] += len(block.words)
         else:
-            out.append(block)
-    return out
+            runs.append([block])
+            words.append(len(block.words))
+    return [run[0] if len(run) == 1 else Block(" ".join(b.text for b in run), links=sum(b.links for b in run))
+            for run in runs]
 
 
-def _interrupts(prev: Block, block: Block, following: list[Block]) -> bool:
+def _interrupts(run: list[Block], words: int, block: Block, following: list[Block]) -> bool:
     """A short piece of chrome ("Advertisement") that stands mid-sentence in a paragraph."""
     return (len(block.words) <= 3 and bool(following) and _is_chrome(block)
-            and following[0].text[:1].islower() and _continues(prev, following[0]))
+            and following[0].text[:1].islower() and _continues(run, words, following[0]))
 
 
-def _continues(prev: Block, nxt: Block) -> bool:
-    if prev.heading or nxt.heading or prev.ends_sentence or len(prev.words) < 8:
+def _continues(run: list[Block], words: int, nxt: Block) -> bool:
+    """Whether nxt goes on with the paragraph of the run of pieces (`words` words in all)."""
+    last = run[-1]
+    if (len(run) == 1 and last.heading) or nxt.heading or last.ends_sentence or words < 8:
         return False
     if not nxt.words or is_date_line(nxt.text) or _is_chrome(nxt):
         return False
-    last_word = prev.words[-1].lower()
-    first = nxt.text[0]
-    if first.islower():
+    if nxt.text[0].islower():
         return True
     # "…reach the" / "US border…": the break fell after a word no sentence ends on.
-    return last_word in rules.DANGLING_WORDS and len(nxt.words) >= 4
+    return last.words[-1].lower() in rules.DANGLING_WORDS and len(nxt.words) >= 4
 
 
 # ---------------------------------------------------------------- metadata
