@@ -10,7 +10,8 @@ search_service's text path (cleaning.text.extract_text), and scored against the 
 same evaluate.py. The rendering alone is the floor: what keeping everything scores.
 
 The same pages rendered by markdownify are scored too: a second renderer, with its own
-conventions, that the text rules were not written against.
+conventions, that the text rules were not written against; and as plain text (html2text
+without links, emphasis, heading or list marks), as scrapers that keep no markup write them.
 
 html2text and markdownify come with the bench extras (`pip install -e '.[bench]'`).
 """
@@ -32,11 +33,15 @@ EXTRACTORS = [
     ("the rendering alone (markdownify)", "benchmarks.text_scrapes:rendered_markdownify", "markdownify"),
     ("**search_service**, text path, on markdownify's rendering", "benchmarks.text_scrapes:cleaned_markdownify",
      "search_service"),
+    # Plain text, as scrapers that keep no markup write pages: no link tells a menu from prose.
+    ("the rendering alone (plain text)", "benchmarks.text_scrapes:rendered_plain", "html2text"),
+    ("**search_service**, text path, on plain text", "benchmarks.text_scrapes:cleaned_plain", "search_service"),
 ]
 
 
-def render(html: bytes) -> str:
+def render(html: bytes, plain: bool = False) -> str:
     """The page as a scraper's Markdown: every text of it, links kept, images left out.
+    With `plain`, as a plain-text scraper writes it: no links, emphasis, heading or list marks.
 
     html2text renders nothing of some old pages (31 of the 543); those are rendered as
     BeautifulSoup's text of the page instead, one line per element, as a plainer scraper would.
@@ -50,7 +55,10 @@ def render(html: bytes) -> str:
     converter = html2text.HTML2Text()
     converter.body_width = 0  # no wrapping: lines end where the page's blocks end
     converter.ignore_images = True
+    converter.ignore_links = converter.ignore_emphasis = plain
     text = converter.handle(page)
+    if plain:
+        text = "\n".join(line.lstrip("#* ").rstrip() for line in text.split("\n"))
     if text.strip():
         return text
     soup = BeautifulSoup(page, "html.parser")
@@ -96,11 +104,23 @@ def cleaned(html: bytes, url: str | None = None) -> str:
     return extract_text(render(html), url, "page.md").text
 
 
+def rendered_plain(html: bytes, url: str | None = None) -> str:
+    """evaluate.py extractor: the plain-text rendering, uncleaned."""
+    return render(html, plain=True)
+
+
+def cleaned_plain(html: bytes, url: str | None = None) -> str:
+    """evaluate.py extractor: the plain-text rendering through the text cleaner."""
+    from search_service.cleaning.text import extract_text
+
+    return extract_text(render(html, plain=True), url, "page.txt").text
+
+
 def main(argv: list[str] | None = None) -> int:
     return run(argv, __doc__, "benchmarks/text_scrapes.py", "text-scrapes", EXTRACTORS,
                heading="Main-text extraction from text scrapes",
-               speed_note="each page first rendered whole to Markdown by html2text or markdownify (as a scraper "
-                          "would), then cleaned by the text path; pages/s include the rendering")
+               speed_note="each page first rendered whole to Markdown by html2text or markdownify, or to plain "
+                          "text (as a scraper would), then cleaned by the text path; pages/s include the rendering")
 
 
 if __name__ == "__main__":

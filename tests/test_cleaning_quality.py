@@ -22,6 +22,7 @@ TEXT_FLOOR = 0.90  # mean F1 0.908 when written, 0.913 since
 # markdownify's renderings, whose rules the text path was not written against: 0.857 before
 # layout tables flattened into one line were read cell by cell, 0.921 since.
 MARKDOWNIFY_FLOOR = 0.90
+PLAIN_FLOOR = 0.89  # plain text (no links, no marks): mean F1 0.910 when written
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +55,7 @@ def test_the_text_path_finds_the_main_text_of_unseen_renderings(evaluator, pages
 
 def test_the_text_path_finds_the_main_text_of_another_renderers_pages(evaluator, pages):
     assert mean_f1(evaluator, pages, text_scrapes.cleaned_markdownify) >= MARKDOWNIFY_FLOOR
+
+
+def test_the_text_path_finds_the_main_text_of_plain_text_scrapes(evaluator, pages):
+    assert mean_f1(evaluator, pages, text_scrapes.cleaned_plain) >= PLAIN_FLOOR
