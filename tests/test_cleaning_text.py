@@ -233,6 +233,25 @@ def test_teasers_of_other_pages_after_the_article_are_not_the_article(heading):
     assert found.paragraphs[-1].startswith("Today planners argue less")
 
 
+def test_teasers_under_a_related_heading_in_plain_text_are_not_the_article():
+    """No links in a plain-text scrape: the heading alone, once most of the prose is behind it."""
+    article = POST.split("## 3 Comments")[0].replace("# ", "")
+    teasers = "".join(f"Other story {n} in the news\n\nA summary of story {n}, long enough to read as a paragraph: what "
+                      "happened, where and to whom, and what the people who were there said about it after.\n\n"
+                      for n in range(1, 3))
+    found = extract_text(article + "Latest Transport News\n\n" + teasers, None, "page.txt")
+    assert found.paragraphs[-1].startswith("Today planners argue less")
+
+
+def test_a_related_heading_before_the_article_does_not_end_it():
+    """Not even when the sentences before it are most of the page's: the article's paragraphs
+    lost their full stops in this scrape."""
+    article = "\n\n".join(p.rstrip(".") for p in POST.split("## 3 Comments")[0].split("\n\n")[1:])
+    page = ("A short history of the bicycle lane\n\nSign in to read the news from all over the world, every day."
+            "\n\nOther Overseas News\n\n" + article)
+    assert extract_text(page, None, "page.txt").paragraphs[-1].startswith("Today planners argue less")
+
+
 def test_a_related_box_inside_the_article_does_not_end_it():
     first, *rest = POST.split("## 3 Comments")[0].split("\n\nProtected lanes")
     for box in ("Related Stories\n\n* [Bikes on trains](https://example.org/trains)",

@@ -111,7 +111,7 @@ SOCIAL_WORDS = {
 # articles). English, Portuguese, Spanish, French, German, Italian and Dutch.
 RELATED_HEADING = re.compile(
     r"(?i)^\W*("
-    r"(related|recommended|similar|suggested|more|other|latest|popular|trending|top)\s+"
+    r"(related|recommended|similar|suggested|more|other|latest|popular|trending|top)\s+([\w-]+\s+)?"
     r"(articles?|stories|posts|news|content|links|reading|reads|videos|headlines)\b[^.!?:]{0,40}"
     r"|(you|we think you) (may|might|will|could) (also )?(like|enjoy|love|be interested in)"
     r"|read (next|also)|see also|further reading|recommended for you|more (from|in|on) [^.!?:]{1,40}"

@@ -407,13 +407,14 @@ def _comments_start(blocks: list[Block], kinds: list[str]) -> int:
 def _related_start(blocks: list[Block], kinds: list[str]) -> int:
     """Index of the heading that opens a list of other pages, or len(blocks)."""
     return _closing_heading(blocks, kinds, _opens_related, RELATED_AFTER_SHARE, RELATED_AFTER_WORDS,
-                            lambda i: _teasers_follow(blocks, kinds, i))
+                            lambda i: _teasers_follow(blocks, kinds, i), least=RELATED_AFTER_WORDS)
 
 
-def _closing_heading(blocks: list[Block], kinds: list[str], opens, share: float, words: int, follows) -> int:
+def _closing_heading(blocks: list[Block], kinds: list[str], opens, share: float, words: int, follows,
+                     least: int = 1) -> int:
     """Index of the first block that `opens` a part after the article, or len(blocks): once
     `share` of the page's prose is behind it, or `words` of it when what `follows` it is
-    that part's (which may be longer than the article).
+    that part's (which may be longer than the article); never before `least` words of it.
 
     Prose (content blocks that end as sentences) is counted, not link soup that a
     scrape left unparsed: a heading near the top is a link, not the part's start.
@@ -423,7 +424,7 @@ def _closing_heading(blocks: list[Block], kinds: list[str], opens, share: float,
     before = 0
     for i, block in enumerate(blocks):
         before += prose[i]
-        if before and opens(block) and (before >= share * total or (before >= words and follows(i))):
+        if before >= least and opens(block) and (before >= share * total or (before >= words and follows(i))):
             return i
     return len(blocks)
 
