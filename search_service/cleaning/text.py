@@ -29,6 +29,7 @@ _TABLE_RULE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
 _RULE_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
 # Inside a flattened cell, its paragraphs and rules are left as runs of spaces and " --- ".
 _CELL_BREAK = re.compile(r"\s*\s-{3,}\s\s*|\s{2,}")
+_LIST_ITEM = re.compile(r"^([*+-]|\d{1,3}[.)])\s")  # a Markdown list item's mark
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$")
 # How far into a page the headline and byline may stand, in blocks.
 HEADLINE_ZONE = 6
@@ -52,8 +53,8 @@ CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
 # A block without a sentence end whose words are more capitalised than this is not prose.
 TITLE_CASE_SHARE = 0.5
-TABLE_MIN_BARS = 6
-LIST_ITEM_WORDS = 12  # a line of a list a paragraph introduces, without a list mark  # Markdown cell bars that make a block a table
+TABLE_MIN_BARS = 6  # Markdown cell bars that make a block a table
+LIST_ITEM_WORDS = 12  # a line of a list a paragraph introduces, without a list mark
 
 
 @dataclass
@@ -306,9 +307,11 @@ def _may_name_host(text: str) -> bool:
 def main_blocks(blocks: list[Block]) -> list[Block]:
     """The article's blocks: the best-scoring contiguous span, minus chrome inside it."""
     kinds = [block_kind(b) for b in blocks]
+    # Two kinds block_kind does not give: "listed" (kept, neither adds to the span nor breaks
+    # it) and "rule" (a table's rule row among those: dropped, but it ends nothing).
     listed = set(_introduced_lists(blocks, kinds))
     for i in listed:
-        kinds[i] = "listed" if blocks[i].words else "rule"  # a table's rule row: not kept, ends nothing
+        kinds[i] = "listed" if blocks[i].words else "rule"
     end = _article_end(blocks, kinds)
     scores = [_span_score(b, k) for b, k in zip(blocks[:end], kinds[:end])]
     lo, hi = _best_span(scores)
@@ -320,8 +323,6 @@ def main_blocks(blocks: list[Block]) -> list[Block]:
         return [b for b, k in zip(blocks[:end], kinds[:end]) if k == "short"]
     return [b for b, k in zip(blocks[lo:hi], kinds[lo:hi]) if k in ("content", "short", "listed")]
 
-
-_LIST_ITEM = re.compile(r"^([*+-]|\d{1,3}[.)])\s")
 
 
 def _introduced_lists(blocks: list[Block], kinds: list[str]) -> list[int]:
@@ -341,6 +342,7 @@ def _introduced_lists(blocks: list[Block], kinds: list[str]) -> list[int]:
 
 
 def _list_item(block: Block, kind: str) -> bool:
+    """A line that can be an item of a list: marked as one, or short and not a sentence."""
     if kind not in ("short", "marker") or block.heading:
         return False
     return bool(_LIST_ITEM.match(block.text)) or (len(block.words) <= LIST_ITEM_WORDS and not block.ends_sentence)
@@ -380,8 +382,9 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
     """Index of the block that closes the article, or len(blocks).
 
     A comments heading ends it once enough of the page's prose is behind it (_comments_start),
-    and so does a heading of links to other pages (_related_start). So does a share bar or call to action late in the page when what follows is a listing
-    (name or date lines) or far less text than what came before.
+    and so does a heading of links to other pages (_related_start). So does a share bar or
+    call to action late in the page when what follows is a listing (name or date lines) or
+    far less text than what came before.
     """
     comments = min(_comments_start(blocks, kinds), _related_start(blocks, kinds))
     content = [len(b.words) if k == "content" else 0 for b, k in zip(blocks, kinds)]
