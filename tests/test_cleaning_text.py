@@ -304,6 +304,15 @@ def test_an_advertisement_label_inside_a_paragraph_is_taken_out_and_the_paragrap
             "Copenhagen and Amsterdam showed that they drew riders of every age.") in extract_text(page).paragraphs
 
 
+def test_an_advertisement_between_rules_inside_a_paragraph_is_taken_out_and_the_paragraph_rejoined():
+    broken = ("Protected lanes, separated from traffic by kerbs or posts, spread in the 2000s after studies\n\n"
+              "* * *\n\nAdvertisement\n\n* * *\n\n"
+              "from Copenhagen and Amsterdam showed that they drew riders of every age.")
+    page = POST.split("## 3 Comments")[0].replace(POST.split("\n\n")[3], broken)
+    assert ("Protected lanes, separated from traffic by kerbs or posts, spread in the 2000s after studies from "
+            "Copenhagen and Amsterdam showed that they drew riders of every age.") in extract_text(page).paragraphs
+
+
 def test_a_table_written_row_by_row_that_a_paragraph_introduces_is_kept_row_by_row():
     rows = [f"{i} | Driver Name {i} | {5000 - i}" for i in range(1, 12)]
     table = "Pos. | Driver | Points\n---|---|---\n" + "\n".join(rows)

@@ -48,6 +48,8 @@ COMMENT_MARKERS_AHEAD = 12
 RELATED_AFTER_SHARE = 0.6
 RELATED_AFTER_WORDS = 60
 TEASERS_AHEAD = 12
+# Short pieces of chrome (an ad's label, rules around it) that may stand inside a paragraph.
+INTERRUPTION_BLOCKS = 3
 # A block with this many code marks (rules.CODE_MARKS), and this many per word, is code.
 CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
@@ -173,9 +175,12 @@ def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     # text again for every piece (a page of 10,000 broken lines took seconds).
     runs: list[list[Block]] = []
     words: list[int] = []  # how many words each run has
-    for i, block in enumerate(blocks):
-        if runs and _interrupts(runs[-1], words[-1], block, blocks[i + 1:i + 2]):
-            continue  # an ad's label inside a paragraph: what follows joins what came before
+    i = 0
+    while i < len(blocks):
+        # An ad's label inside a paragraph: what follows joins what came before.
+        i += _interruption(runs[-1], words[-1], blocks[i:i + 1 + INTERRUPTION_BLOCKS]) if runs else 0
+        block = blocks[i]
+        i += 1
         if runs and _continues(runs[-1], words[-1], block):
             runs[-1].append(block)
             words[-1] += len(block.words)
@@ -186,10 +191,20 @@ def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
             for run in runs]
 
 
-def _interrupts(run: list[Block], words: int, block: Block, following: list[Block]) -> bool:
-    """A short piece of chrome ("Advertisement") that stands mid-sentence in a paragraph."""
-    return (len(block.words) <= 3 and bool(following) and _is_chrome(block)
-            and following[0].text[:1].islower() and _continues(run, words, following[0]))
+def _interruption(run: list[Block], words: int, ahead: list[Block]) -> int:
+    """How many blocks at the start of ahead are short pieces of chrome ("Advertisement",
+    rules around it) standing mid-sentence in the run's paragraph, which goes on after them;
+    0 when they are not that."""
+    labelled = False  # rules alone between two paragraphs are no interruption
+    for n, block in enumerate(ahead):
+        if not _is_short_chrome(block):
+            return n if labelled and block.text[:1].islower() and _continues(run, words, block) else 0
+        labelled = labelled or bool(block.words)
+    return 0
+
+
+def _is_short_chrome(block: Block) -> bool:
+    return not block.words or (len(block.words) <= 3 and _is_chrome(block))
 
 
 def _continues(run: list[Block], words: int, nxt: Block) -> bool:
@@ -389,14 +404,16 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
     comments = min(_comments_start(blocks, kinds), _related_start(blocks, kinds))
     content = [len(b.words) if k == "content" else 0 for b, k in zip(blocks, kinds)]
     total = sum(content)
+    # Where the last name or date line stands: a listing follows block i when it is past i
+    # (looked up once, not searched for after every piece of chrome).
+    last_marker = max((i for i, k in enumerate(kinds) if k == "marker"), default=-1)
     before = 0
     for i, kind in enumerate(kinds[:comments]):
         before += content[i]
         if kind != "chrome" or before < 0.5 * total:
             continue
         after = total - before
-        listing = any(k == "marker" for k in kinds[i + 1:])
-        if listing or after < 0.25 * before:
+        if last_marker > i or after < 0.25 * before:
             return i
     return comments
 
