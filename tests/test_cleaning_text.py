@@ -252,6 +252,16 @@ def test_a_related_heading_before_the_article_does_not_end_it():
     assert extract_text(page, None, "page.txt").paragraphs[-1].startswith("Today planners argue less")
 
 
+def test_a_line_that_is_mostly_a_link_is_not_the_article_and_ends_nothing():
+    """A teaser's linked title between paragraphs (one link of many words, so not a link
+    list by its count of links) is dropped, and the article goes on after it."""
+    first, rest = POST.split("## 3 Comments")[0].split("\n\nProtected lanes")
+    teaser = "[Paris doubles the length of its protected bicycle lanes in a year](https://example.org/paris)"
+    paragraphs = extract_text(first + "\n\n" + teaser + "\n\nProtected lanes" + rest).paragraphs
+    assert not any("Paris" in p for p in paragraphs)
+    assert paragraphs[-1].startswith("Today planners argue less")
+
+
 def test_a_related_box_inside_the_article_does_not_end_it():
     first, *rest = POST.split("## 3 Comments")[0].split("\n\nProtected lanes")
     for box in ("Related Stories\n\n* [Bikes on trains](https://example.org/trains)",

@@ -55,6 +55,7 @@ CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
 # A block without a sentence end whose words are more capitalised than this is not prose.
 TITLE_CASE_SHARE = 0.5
+LINKED_SHARE = 0.7  # a block with more of its words inside links is a list of links
 TABLE_MIN_BARS = 6  # Markdown cell bars that make a block a table
 LIST_ITEM_WORDS = 12  # a line of a list a paragraph introduces, without a list mark
 
@@ -66,6 +67,7 @@ class Block:
     text: str
     heading: bool = False  # written as a Markdown heading
     links: int = 0  # Markdown links and bare URLs/handles it held
+    linked_words: int = 0  # words inside its links' anchors
     # Read again and again by the scorer, so worked out once; a block's text never changes.
     words: list[str] = field(init=False, repr=False, compare=False)
     ends_sentence: bool = field(init=False, repr=False, compare=False)
@@ -153,10 +155,12 @@ def _hard_wrapped(lines: list[str]) -> bool:
 def _block_from_markdown(line: str) -> Block:
     heading = rules.MARKDOWN_HEADING.match(line)
     text = line[heading.end():] if heading else line
-    links = 0
+    links = linked = 0
     # Most lines hold no markup: a link needs a "[", emphasis a "*" or "_".
     if "[" in text:
-        text, links = rules.MARKDOWN_LINK.subn(lambda m: m.group(1), text)
+        anchors: list[str] = []
+        text, links = rules.MARKDOWN_LINK.subn(lambda m: anchors.append(m.group(1)) or m.group(1), text)
+        linked = sum(len(WORD.findall(anchor)) for anchor in anchors)
     links += len(rules.URL_OR_HANDLE.findall(text))
     if "*" in text or "_" in text:
         text = rules.MARKDOWN_EMPHASIS.sub("", text)
@@ -166,7 +170,7 @@ def _block_from_markdown(line: str) -> Block:
         # its sentence then seems not to end. (Stripping the bars of lines with up to five
         # measured worse: they also mark menus and footers as cells.)
         text = text.strip("| ")
-    return Block(text, heading=bool(heading), links=links)
+    return Block(text, heading=bool(heading), links=links, linked_words=linked)
 
 
 def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
@@ -187,7 +191,8 @@ def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
         else:
             runs.append([block])
             words.append(len(block.words))
-    return [run[0] if len(run) == 1 else Block(" ".join(b.text for b in run), links=sum(b.links for b in run))
+    return [run[0] if len(run) == 1 else Block(" ".join(b.text for b in run), links=sum(b.links for b in run),
+                                               linked_words=sum(b.linked_words for b in run))
             for run in runs]
 
 
@@ -364,7 +369,8 @@ def _list_item(block: Block, kind: str) -> bool:
 
 
 def block_kind(block: Block) -> str:
-    """content, short (subheading or label), marker (name/date line), chrome, or code."""
+    """content, short (subheading or label), marker (name/date line), chrome, code, or linked
+    (a line mostly inside one or two links: a teaser's title)."""
     words = block.words
     n = len(words)
     if n == 0 or _is_chrome(block) or _is_photo_credit(block):
@@ -373,6 +379,8 @@ def block_kind(block: Block) -> str:
         return "code"  # dropped like chrome, but no sign that the article has ended
     if block.links / n > 0.25:
         return "chrome"
+    if block.linked_words > LINKED_SHARE * n:
+        return "linked"  # dropped, and scored as a short line: unlike chrome, it ends nothing
     if is_date_line(block.text) or (n <= 4 and _looks_like_name(block.text)) or _is_comment_marker(block):
         return "marker"
     if n >= 6 and (block.ends_sentence or (n >= 25 and not _title_case_run(block))):
@@ -388,7 +396,7 @@ def _span_score(block: Block, kind: str) -> float:
         return float(len(block.words))
     if kind == "marker":
         return -15.0
-    if kind == "short":
+    if kind in ("short", "linked"):
         return -3.0 - 0.2 * len(block.words)
     return 0.0  # chrome, and lists a paragraph introduces
 
