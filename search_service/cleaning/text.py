@@ -55,7 +55,7 @@ CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
 # A block without a sentence end whose words are more capitalised than this is not prose.
 TITLE_CASE_SHARE = 0.5
-LINKED_SHARE = 0.7  # a block with more of its words inside links is a list of links
+LINKED_SHARE = 0.7  # a block with more of its words inside links is a link's title (a teaser)
 TABLE_MIN_BARS = 6  # Markdown cell bars that make a block a table
 LIST_ITEM_WORDS = 12  # a line of a list a paragraph introduces, without a list mark
 
@@ -159,7 +159,12 @@ def _block_from_markdown(line: str) -> Block:
     # Most lines hold no markup: a link needs a "[", emphasis a "*" or "_".
     if "[" in text:
         anchors: list[str] = []
-        text, links = rules.MARKDOWN_LINK.subn(lambda m: anchors.append(m.group(1)) or m.group(1), text)
+
+        def anchor_text(match: re.Match) -> str:
+            anchors.append(match.group(1))
+            return match.group(1)
+
+        text, links = rules.MARKDOWN_LINK.subn(anchor_text, text)
         linked = sum(len(WORD.findall(anchor)) for anchor in anchors)
     links += len(rules.URL_OR_HANDLE.findall(text))
     if "*" in text or "_" in text:
