@@ -124,7 +124,7 @@ def split_blocks(text: str) -> list[Block]:
         lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
         if not lines:
             continue
-        cells = [cell for line in lines for cell in _cells(line)]
+        cells = [cell for line in lines for cell in _cells(line)] if "|" in chunk else lines
         units = cells if len(cells) > len(lines) else [" ".join(lines)] if _hard_wrapped(lines) else lines
         for unit in units:
             block = _block_from_markdown(unit)
@@ -187,7 +187,8 @@ def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     i = 0
     while i < len(blocks):
         # An ad's label inside a paragraph: what follows joins what came before.
-        i += _interruption(runs[-1], words[-1], blocks[i:i + 1 + INTERRUPTION_BLOCKS]) if runs else 0
+        if runs and len(blocks[i].words) <= 3 and not runs[-1][-1].ends_sentence:
+            i += _interruption(runs[-1], words[-1], blocks[i:i + 1 + INTERRUPTION_BLOCKS])
         block = blocks[i]
         i += 1
         if runs and _continues(runs[-1], words[-1], block):
@@ -414,7 +415,10 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
     call to action late in the page when what follows is a listing (name or date lines) or
     far less text than what came before.
     """
-    comments = min(_comments_start(blocks, kinds), _related_start(blocks, kinds))
+    # Prose (content blocks that end as sentences) is counted, not link soup that a scrape
+    # left unparsed: a comments or related heading near the top is a link, not their start.
+    prose = [len(b.words) if k == "content" and b.ends_sentence else 0 for b, k in zip(blocks, kinds)]
+    comments = min(_comments_start(blocks, prose), _related_start(blocks, kinds, prose))
     content = [len(b.words) if k == "content" else 0 for b, k in zip(blocks, kinds)]
     total = sum(content)
     # Where the last name or date line stands: a listing follows block i when it is past i
@@ -431,28 +435,24 @@ def _article_end(blocks: list[Block], kinds: list[str]) -> int:
     return comments
 
 
-def _comments_start(blocks: list[Block], kinds: list[str]) -> int:
+def _comments_start(blocks: list[Block], prose: list[int]) -> int:
     """Index of the heading that opens the comments, or len(blocks)."""
-    return _closing_heading(blocks, kinds, _opens_comments, COMMENTS_AFTER_SHARE, COMMENTS_AFTER_WORDS,
+    return _closing_heading(blocks, prose, _opens_comments, COMMENTS_AFTER_SHARE, COMMENTS_AFTER_WORDS,
                             lambda i: _comments_follow(blocks, i))
 
 
-def _related_start(blocks: list[Block], kinds: list[str]) -> int:
+def _related_start(blocks: list[Block], kinds: list[str], prose: list[int]) -> int:
     """Index of the heading that opens a list of other pages, or len(blocks)."""
-    return _closing_heading(blocks, kinds, _opens_related, RELATED_AFTER_SHARE, RELATED_AFTER_WORDS,
+    return _closing_heading(blocks, prose, _opens_related, RELATED_AFTER_SHARE, RELATED_AFTER_WORDS,
                             lambda i: _teasers_follow(blocks, kinds, i), least=RELATED_AFTER_WORDS)
 
 
-def _closing_heading(blocks: list[Block], kinds: list[str], opens, share: float, words: int, follows,
+def _closing_heading(blocks: list[Block], prose: list[int], opens, share: float, words: int, follows,
                      least: int = 1) -> int:
     """Index of the first block that `opens` a part after the article, or len(blocks): once
-    `share` of the page's prose is behind it, or `words` of it when what `follows` it is
-    that part's (which may be longer than the article); never before `least` words of it.
-
-    Prose (content blocks that end as sentences) is counted, not link soup that a
-    scrape left unparsed: a heading near the top is a link, not the part's start.
-    """
-    prose = [len(b.words) if k == "content" and b.ends_sentence else 0 for b, k in zip(blocks, kinds)]
+    `share` of the page's prose (words of each block, 0 for others) is behind it, or `words`
+    of it when what `follows` it is that part's (which may be longer than the article);
+    never before `least` words of it."""
     total = sum(prose)
     before = 0
     for i, block in enumerate(blocks):
