@@ -48,8 +48,10 @@ COMMENT_MARKERS_AHEAD = 12
 RELATED_AFTER_SHARE = 0.6
 RELATED_AFTER_WORDS = 60
 TEASERS_AHEAD = 12
-# Short pieces of chrome (an ad's label, rules around it) that may stand inside a paragraph.
+# Short pieces of chrome (an ad's label, rules around it) that may stand inside a paragraph:
+# this many at most, each of at most this many words.
 INTERRUPTION_BLOCKS = 3
+SHORT_CHROME_WORDS = 3
 # A block with this many code marks (rules.CODE_MARKS), and this many per word, is code.
 CODE_MIN_MARKS = 6
 CODE_MARKS_PER_WORD = 0.2
@@ -186,8 +188,9 @@ def rejoin_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     words: list[int] = []  # how many words each run has
     i = 0
     while i < len(blocks):
-        # An ad's label inside a paragraph: what follows joins what came before.
-        if runs and len(blocks[i].words) <= 3 and not runs[-1][-1].ends_sentence:
+        # An ad's label inside a paragraph: what follows joins what came before. (The cheap
+        # half of _interruption's test first: most blocks are long, or follow a sentence's end.)
+        if runs and len(blocks[i].words) <= SHORT_CHROME_WORDS and not runs[-1][-1].ends_sentence:
             i += _interruption(runs[-1], words[-1], blocks[i:i + 1 + INTERRUPTION_BLOCKS])
         block = blocks[i]
         i += 1
@@ -215,7 +218,7 @@ def _interruption(run: list[Block], words: int, ahead: list[Block]) -> int:
 
 
 def _is_short_chrome(block: Block) -> bool:
-    return not block.words or (len(block.words) <= 3 and _is_chrome(block))
+    return not block.words or (len(block.words) <= SHORT_CHROME_WORDS and _is_chrome(block))
 
 
 def _continues(run: list[Block], words: int, nxt: Block) -> bool:
