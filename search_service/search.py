@@ -20,7 +20,7 @@ from whoosh import sorting
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .accumulator import ExactPhrase, LooseWords, Unreadable, accumulator, arrays_ranking
+from .accumulator import ExactPhrase, FirstStage, LooseWords, Unreadable, accumulator, arrays_ranking, pool_size
 from .analysis import content
 from .indexer import RANK_FIELD, CurrentPointer, open_index
 from .models import Hit, SearchRequest, SearchResults
@@ -72,6 +72,7 @@ class _Page:
     hits: list
     partial: bool
     facets: dict
+    stage: FirstStage | None = None  # the accumulator's, when a later round re-ranks its pool
 
 
 class SearchIndex:
@@ -169,13 +170,15 @@ class SearchIndex:
     def _run_plan(searcher, parsed: ParsedQuery, request: SearchRequest, filters, deadline: float):
         query_plan = plan(parsed, searcher.reader())
         start = (request.page - 1) * request.per_page
+        first = None
         if request.sort != "date" and query_plan.words_only:
-            query_plan = _with_feedback(searcher, parsed, query_plan, filters, deadline)
+            query_plan, first = _with_feedback(searcher, parsed, query_plan, filters, deadline,
+                                               start + request.per_page)
         if request.sort == "date":
             page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
         else:
             page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline,
-                                accumulate=ACCUMULATE)
+                                accumulate=ACCUMULATE, rerank=first)
         return query_plan, page
 
     # ------------------------------------------------------------------ more like this
@@ -220,15 +223,19 @@ class SearchIndex:
         return self._vocab[1]
 
 
-def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, deadline: float) -> Plan:
-    """The plan again, its words reweighted by pseudo-relevance feedback from its top documents."""
+def _with_feedback(searcher, parsed: ParsedQuery, query_plan: Plan, filters, deadline: float,
+                   wanted: int) -> tuple[Plan, FirstStage | None]:
+    """The plan again, its words reweighted by pseudo-relevance feedback from its top
+    documents, and the first round's stage for the final round to re-rank (None when the
+    arrays did not rank it) for a page that ends at hit `wanted`."""
     top = _ranked_page(searcher, query_plan.tiers, filters, 0, FEEDBACK_DOCS, deadline, accumulate=ACCUMULATE,
-                       facets=False)
+                       facets=False, pool=pool_size(wanted))
     if top.partial or not top.hits:
-        return query_plan
+        return query_plan, None
     documents = stored_documents(searcher)
     feedback = [(hit.score or 0.0, documents.feedback_terms(hit.docnum)) for hit in top.hits]
-    return plan(parsed, searcher.reader(), feedback=feedback_weights(query_plan.feedback_words, feedback))
+    weights = feedback_weights(query_plan.feedback_words, feedback)
+    return plan(parsed, searcher.reader(), feedback=weights), top.stage
 
 
 def _lexicon_vocabulary(searcher) -> Vocabulary:
@@ -265,32 +272,42 @@ def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
 
 
 def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: float,
-                 accumulate: bool = False, facets: bool = True) -> _Page:
+                 accumulate: bool = False, facets: bool = True, pool: int = 0,
+                 rerank: FirstStage | None = None) -> _Page:
     """Hits at [start, start+count) of the tiers laid end to end, the total and the facets.
 
     With `accumulate`, tiers the accumulator reads (loose words, one exact phrase) are ranked
     from its arrays (_accumulated_page); tiers of another shape, or an index the arrays cannot
     read, are walked with Whoosh (_walked_page), within the time budget. Without `facets`,
-    the accumulator does not count them (a walk counts them anyway).
+    the accumulator does not count them (a walk counts them anyway). `pool` and `rerank`
+    are for feedback's two rounds (_accumulated_page).
     """
     ranking = arrays_ranking(tiers) if accumulate else None
     if ranking is not None:
         try:
-            return _accumulated_page(searcher, tiers, ranking, filters, start, count, deadline, facets)
+            return _accumulated_page(searcher, tiers, ranking, filters, start, count, deadline, facets, pool, rerank)
         except Unreadable:
             pass
     return _walked_page(searcher, tiers, filters, start, count, deadline)
 
 
 def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filters, start: int, count: int,
-                      deadline: float, facets: bool = True) -> _Page:
+                      deadline: float, facets: bool = True, pool: int = 0,
+                      rerank: FirstStage | None = None) -> _Page:
     """_walked_page's answer from the accumulator: its arrays count the total and the facets
     and bound each document's score; only the documents whose bound could put them on the
     page are scored exactly (with the positions of their phrases), and ranked. Its work is
-    bounded by the arrays' sizes, so it never answers partially (`deadline` is for the walk)."""
+    bounded by the arrays' sizes, so it never answers partially (`deadline` is for the walk).
+
+    With `pool`, the page keeps its stage with the best `pool` matches; with `rerank` (such
+    a stage of the same words, before feedback reweighted them), only that stage's pool is
+    ranked, and its total and facets are that stage's."""
     wanted = start + count
     arrays = accumulator(searcher, FACETS)
-    stage = arrays.stage(ranking, filters, wanted)
+    if rerank is not None and rerank.pool is not None and isinstance(ranking, LooseWords):
+        stage = arrays.rerank(ranking, rerank, wanted)
+    else:
+        stage = arrays.stage(ranking, filters, wanted, pool)
     hits = []
     for candidates in stage.candidates:
         if len(candidates.docs):
@@ -298,7 +315,7 @@ def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filter
             hits += [_Scored(searcher, d, s) for d, s in zip(docs[:candidates.wanted].tolist(),
                                                              scores[:candidates.wanted].tolist())]
     counted = _listed_facets(arrays.facets_of(stage.docs)) if facets else {}
-    return _Page(stage.total, hits[start:wanted], False, counted)
+    return _Page(stage.total, hits[start:wanted], False, counted, stage if pool else None)
 
 
 @dataclass(frozen=True)

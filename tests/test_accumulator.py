@@ -14,6 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import scoring
 
+from search_service import accumulator as accumulator_module
 from search_service import search
 from search_service.accumulator import (ExactPhrase, PhraseBonus, Unreadable, accumulator, arrays_ranking,
                                         exact_phrase, loose_words)
@@ -127,6 +128,64 @@ def test_words_that_only_reorder_are_scored_too(index):
     assert [p.words for p in shape.phrases] == [("fox", "dog")]
     for filters in FILTERS:
         assert_same(*both(index.searcher(), tiers, filters.query(), 0, 1000))
+
+
+def feedback_tiers(weights: dict[str, float]) -> list[wq.Query]:
+    """Tiers of "fox dog" as feedback's final round builds them: reweighted, with words that only reorder."""
+    words = [word("fox", weights["fox"]), word("dog", weights["dog"])]
+    bonus = wq.Or([word(t, w) for t, w in weights.items() if t not in ("fox", "dog")]
+                  + [proximity_query(RANK_FIELD, ["fox", "dog"])])
+    return [Optional(wq.And(words), bonus), Optional(wq.Or(words), bonus)]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr(f.query()))
+def test_a_second_round_re_ranking_every_match_ranks_as_whoosh(index, filters, monkeypatch):
+    """Feedback's final round ranks the first round's pool: when the pool holds every
+    match, its pages are the walk's pages of the reweighted query, total and facets too."""
+    monkeypatch.setattr(accumulator_module, "RERANK_FROM", 0)  # a pool however few the matches
+    searcher = index.searcher()
+    first_tiers = plan(parse("fox dog"), searcher.reader()).tiers
+    deadline = time.perf_counter() + 60
+    first = _accumulated_page(searcher, first_tiers, arrays_ranking(first_tiers), filters.query(), 0, 5,
+                              deadline, pool=10_000)
+    assert len(first.stage.pool) == first.total
+    tiers = feedback_tiers({"fox": 1.2, "dog": 1.0, "river": 0.3, "bank": 0.2})
+    for start in (0, 10, 50):
+        fast = _accumulated_page(searcher, tiers, arrays_ranking(tiers), filters.query(), start, 10, deadline,
+                                 rerank=first.stage)
+        walk = _walked_page(searcher, tiers, filters.query(), start, 10, deadline)
+        assert_same(fast, walk)
+
+
+def test_a_second_round_ranks_the_first_rounds_best_documents_alone(index):
+    """With a pool of 40 of the matches, the final round ranks those 40 and keeps the first
+    round's total and facets."""
+    searcher = index.searcher()
+    arrays = accumulator(searcher, FACETS)
+    first_tiers = plan(parse("fox dog"), searcher.reader()).tiers
+    first = arrays.stage(arrays_ranking(first_tiers), None, 5, pool=40)
+    assert len(first.pool) == 40 and first.total >= accumulator_module.RERANK_FROM * 40
+    # The pool comes from the tier of documents with both words, the first on the page.
+    both_words = _walked_page(searcher, first_tiers[:1], None, 0, 1000, time.perf_counter() + 60)
+    assert set(first.pool.tolist()) < {h.docnum for h in both_words.hits}
+    best = _accumulated_page(searcher, first_tiers, arrays_ranking(first_tiers), None, 0, 10,
+                             time.perf_counter() + 60)
+    tiers = feedback_tiers({"fox": 1.0, "dog": 1.0, "storm": 0.3})
+    page = _accumulated_page(searcher, tiers, arrays_ranking(tiers), None, 0, 40, time.perf_counter() + 60,
+                             rerank=first)
+    assert {h.docnum for h in page.hits} == set(first.pool.tolist())
+    assert (page.total, page.facets) == (best.total, best.facets)
+    # Reordered by the words that only reorder: as the walk orders those 40 documents.
+    walk = _walked_page(searcher, tiers, set(first.pool.tolist()), 0, 40, time.perf_counter() + 60)
+    assert [h.docnum for h in page.hits] == [h.docnum for h in walk.hits]
+
+
+def test_a_first_round_of_few_matches_keeps_no_pool(index):
+    """Under RERANK_FROM times the pool in matches, the final round ranks every match again."""
+    searcher = index.searcher()
+    first_tiers = plan(parse("fox dog"), searcher.reader()).tiers
+    first = accumulator(searcher, FACETS).stage(arrays_ranking(first_tiers), None, 5, pool=1000)
+    assert first.total < accumulator_module.RERANK_FROM * 1000 and first.pool is None
 
 
 def test_a_field_the_index_lacks_matches_nothing(index):
