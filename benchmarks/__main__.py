@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from . import corpus, http, ingest_speed, latency, perf_report, plot, profiles, queries
+from . import corpus, http, ingest_speed, latency, nginx, perf_report, plot, profiles, queries
 from .report import write_section
 
 PARTS = ("build", "query", "http", "memory", "ingest", "profile")
@@ -142,6 +142,15 @@ def run_http(n: int, args, index: Path) -> dict:
             f"{w['non_2xx']} non-2xx, {w['socket_errors']} socket errors")
     log(f"{label}:   worker RSS {out['ours']['worker_rss_mb']} MB")
     if "http" in args.parts:
+        behind = {"zipf": zipf_paths, "zipf_continued": zipf_next_paths}
+        log(f"{label}: HTTP, ours behind nginx with its cache (deploy/nginx.conf): warm-up as above, then "
+            f"{', '.join(behind)} through nginx for {seconds} s each")
+        out["ours_nginx"] = http.run_loads("wsgi:app", index, behind, seconds, folder / "gunicorn-ours-nginx.log",
+                                           warm, warm_paths, args.warm_seconds, proxy=nginx.cached_proxy)
+        for load in behind:
+            w = out["ours_nginx"][load]
+            log(f"{label}:   {load}: {w['rps']:.0f} req/s, p99 {w['p99_ms']} ms, {w['non_2xx']} non-2xx, "
+                f"{w['socket_errors']} socket errors, {w['proxy_hit_share']:.0%} from nginx's cache")
         log(f"{label}: HTTP, Flask hello: zipf for {seconds} s")
         out["hello"] = http.run_loads("benchmarks.hello_app:app", None, {"zipf": zipf_paths}, seconds,
                                       folder / "gunicorn-hello.log", warm)
@@ -156,7 +165,7 @@ def run_http(n: int, args, index: Path) -> dict:
                        "distinct_list": len(distinct),
                        "workers_note": (f"as {conf.name} says ({out['ours']['workers']})" if conf
                                         else f"cores × 2 = {out['ours']['workers']}, no gunicorn.conf.py")}
-    for app in ("ours", "hello"):
+    for app in ("ours", "ours_nginx", "hello"):
         for load in loads:
             out.get(app, {}).get(load, {}).pop("raw", None)
     return out

@@ -76,30 +76,36 @@ def gunicorn(app: str, index: Path | None, log: Path, workers: int | None = None
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, proc)
+        wait_ready(base, proc, "gunicorn")
         yield base, proc.pid
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, signal.SIGTERM, 30)
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+def wait_ready(base: str, proc: subprocess.Popen, name: str, timeout: float = 120) -> None:
+    """Wait until the server `proc` answers /healthz at base with a 200."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=30) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
+    raise RuntimeError(f"{name} did not answer /healthz in time")
+
+
+def stop(proc: subprocess.Popen, sig: int, timeout: float) -> None:
+    """Stop a server with a signal (its graceful one), killed if it takes longer than timeout."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def workers_of(master: int) -> list[int]:
@@ -204,26 +210,34 @@ def parse_wrk(out: str) -> dict:
 
 def run_loads(app: str, index: Path | None, loads: dict[str, Path], seconds: int, log: Path,
               warm_paths: list[str] | None = None, warm_load: Path | None = None,
-              warm_seconds: int = 0) -> dict:
+              warm_seconds: int = 0, proxy=None) -> dict:
     """One gunicorn, the loads one after the other; worker RSS read after the last.
 
     With warm_load, wrk first runs it for warm_seconds, unmeasured: every worker then has
     what a server that has been up a while has (its arrays, caches of words and postings),
     and no measured load pays for the others' warming up. Its queries are none of the
     measured ones, so no answer is cached ahead.
+
+    With `proxy` (nginx.cached_proxy), the loads go through it (the warming up does not),
+    and each load's share of answers from the proxy's cache is counted too.
     """
     with gunicorn(app, index, log) as (base, master):
         warm(base, warm_paths or [], 40)
         if warm_load is not None and warm_seconds > 0:
             wrk(base, warm_load, warm_seconds)
-        results = {}
-        for name, paths in loads.items():
-            before = answer_cache_counts(base)
-            results[name] = wrk(base, paths, seconds)
-            after = answer_cache_counts(base)
-            looked_up = sum(after.values()) - sum(before.values())
-            if looked_up:
-                results[name]["cache_hit_share"] = (after.get("hit", 0) - before.get("hit", 0)) / looked_up
+        with (proxy(base) if proxy else contextlib.nullcontext((base, None))) as (front, proxy_counts):
+            results = {}
+            for name, paths in loads.items():
+                before = answer_cache_counts(base)
+                before_proxy = proxy_counts() if proxy_counts else None
+                results[name] = wrk(front, paths, seconds)
+                after = answer_cache_counts(base)
+                looked_up = sum(after.values()) - sum(before.values())
+                if looked_up:
+                    results[name]["cache_hit_share"] = (after.get("hit", 0) - before.get("hit", 0)) / looked_up
+                if proxy_counts:
+                    statuses = proxy_counts() - before_proxy
+                    results[name]["proxy_hit_share"] = statuses["HIT"] / max(1, sum(statuses.values()))
         pids = workers_of(master)
         results["workers"] = len(pids)
         results["worker_memory_mb"] = [memory_mb(p) for p in pids]

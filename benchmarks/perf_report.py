@@ -63,6 +63,13 @@ def goals(results: dict) -> list[str]:
                 rows.append(f"| HTTP ≥ {goal} req/s, {LOAD_NAMES[load]}, "
                             f"no errors | {label} | {_f(w['rps'], 0)} req/s, {errors} errors | "
                             f"Flask hello {_f(hello, 0)} req/s | {_ok(w['rps'] >= goal and errors == 0)} |")
+                behind = h.get("ours_nginx", {}).get(load)
+                if behind:
+                    errors = behind["non_2xx"] + behind["socket_errors"]
+                    rows.append(f"| HTTP ≥ {goal} req/s, {LOAD_NAMES[load]}, no errors, behind nginx with its "
+                                f"cache (deploy/nginx.conf) | {label} | {_f(behind['rps'], 0)} req/s, {errors} errors "
+                                f"| Flask hello {_f(hello, 0)} req/s (direct) | "
+                                f"{_ok(behind['rps'] >= goal and errors == 0)} |")
         # The worker's memory after the HTTP loads of this run; a memory-only run otherwise.
         mem = h.get("ours") or r.get("memory", {}).get("ours") or {}
         rss = mem.get("worker_rss_mb") or []
@@ -102,16 +109,18 @@ def query_table(results: dict) -> list[str]:
 
 def http_table(results: dict) -> list[str]:
     rows = ["| size | app | load | req/s | mean ms | p50 ms | p99 ms | non-2xx | socket errors | requests "
-            "| answers from the caches |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| answers from the workers' caches | answers from nginx's cache |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    apps = (("ours", "**ours**"), ("ours_nginx", "**ours** behind nginx with its cache"), ("hello", 'Flask "hello"'))
     for r in _sizes(results):
-        for app, name in (("ours", "**ours**"), ("hello", 'Flask "hello"')):
+        for app, name in apps:
             for load, lname in LOAD_NAMES.items():
                 w = r.get("http", {}).get(app, {}).get(load)
                 if w:
                     rows.append(f"| {size_label(r['n'])} | {name} | {lname} | {_f(w['rps'], 0)} | {_f(w['mean_ms'])} | "
                                 f"{_f(w['p50_ms'])} | {_f(w['p99_ms'])} | {w['non_2xx']} | {w['socket_errors']} | "
-                                f"{w['requests']:,} | {_percent(w.get('cache_hit_share'))} |")
+                                f"{w['requests']:,} | {_percent(w.get('cache_hit_share'))} | "
+                                f"{_percent(w.get('proxy_hit_share'))} |")
     return rows
 
 
@@ -281,8 +290,15 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
                   f"the others' warming up. The answer cache holds none of the measured queries when the first load "
                   f"starts. The loads run in the order shown: the Zipf log's continuation right after the Zipf log, "
                   f"so that its answer caches hold what the first part left (a server that has been taking this "
-                  f"traffic for a while), and the distinct queries last. \"Answers from the caches\" is the share "
-                  f"of a load's searches answered from the workers' answer caches (their /metrics counters).", ""]
+                  f"traffic for a while), and the distinct queries last. \"Answers from the workers' caches\" is the "
+                  f"share of a load's searches answered from the workers' answer caches (their /metrics counters).", "",
+                  "Behind nginx: a second gunicorn of ours, warmed the same way (directly), then the Zipf log and "
+                  "its continuation sent through nginx running deploy/nginx.conf with its optional cache turned on "
+                  "(one nginx worker, on the same 2 cores; the API's answers carry `Cache-Control: public, "
+                  "max-age=60` and an ETag per index generation, so nginx keeps every answer for the length of a "
+                  "load and all workers share it). \"Answers from nginx's cache\" is the share of requests its "
+                  "access log marks HIT; the others reached gunicorn, whose own caches answered the share "
+                  "beside it of those.", ""]
     lines += ["### Index build (ingest of a JSONL of clean {url, title, text}) and index size", "",
               *build_table(results), "",
               "### Ingest of scraped pages, end to end", "", *ingest_table(results), "",

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
-from benchmarks import corpus, fts5, http, perf_report, queries
+from benchmarks import corpus, fts5, http, nginx, perf_report, queries
 
 needs_reuters = pytest.mark.skipif(not corpus.REUTERS.exists(), reason="shared bench corpus not present")
 
@@ -57,20 +58,25 @@ def test_report_names_only_the_runs_whose_numbers_it_shows():
         "python -m benchmarks --sizes 1m --only build", "python -m benchmarks"]
 
 
-def test_http_rows_show_each_load_and_its_share_of_cached_answers():
+def test_http_rows_show_each_load_and_its_shares_of_cached_answers():
     load = {"rps": 400.0, "mean_ms": 20.0, "p50_ms": 15.0, "p99_ms": 40.0, "non_2xx": 0, "socket_errors": 0,
             "requests": 8000}
     results = {"sizes": {"10k": {"n": 10_000, "http": {
         "ours": {"zipf": load | {"cache_hit_share": 0.44}, "zipf_continued": load | {"cache_hit_share": 0.52},
                  "distinct": load | {"rps": 250.0}},
+        "ours_nginx": {"zipf": load | {"rps": 520.0, "cache_hit_share": 0.05, "proxy_hit_share": 0.55}},
         "hello": {"zipf": load | {"rps": 3000.0}}}}}}
     rows = perf_report.http_table(results)
-    assert len(rows) == 2 + 4
-    assert rows[2].startswith("| 10k | **ours** | Zipf log | 400 |") and rows[2].endswith("| 44% |")
-    assert "Zipf log continued" in rows[3] and rows[3].endswith("| 52% |")
-    assert rows[4].endswith("| — |")  # no count of cached answers: none shown
-    goals = "\n".join(perf_report.goals(results))
-    assert "Zipf log continued" in goals and "Flask hello 3,000 req/s" in goals
+    assert len(rows) == 2 + 5
+    assert rows[2].startswith("| 10k | **ours** | Zipf log | 400 |") and rows[2].endswith("| 44% | — |")
+    assert "Zipf log continued" in rows[3] and rows[3].endswith("| 52% | — |")
+    assert rows[4].endswith("| — | — |")  # no count of cached answers: none shown
+    assert rows[5].startswith("| 10k | **ours** behind nginx with its cache | Zipf log | 520 |")
+    assert rows[5].endswith("| 5% | 55% |")
+    goals = perf_report.goals(results)
+    assert "Zipf log continued" in "\n".join(goals) and "Flask hello 3,000 req/s" in "\n".join(goals)
+    behind = [row for row in goals if "behind nginx" in row]
+    assert len(behind) == 1 and "520 req/s, 0 errors" in behind[0] and behind[0].endswith("| ✅ yes |")
 
 
 def test_query_sets_are_deterministic_and_shaped():
@@ -105,3 +111,19 @@ def test_fts5_baseline_on_200_documents(tmp_path):
     assert len(index.search("oil", site="news.example.com", date_from="1987-01-01", date_to="1987-12-31")) == len(rows)
     assert index.search("oil", site="elsewhere.example") == []
     index.close()
+
+
+def test_deploy_nginx_cache_keeps_api_answers_and_nothing_else(server):
+    """deploy/nginx.conf with its optional cache on (as the benchmark runs it), in front of
+    the real service: a repeated search is answered from nginx's cache, the same answer;
+    the HTML page and /healthz, which carry no Cache-Control, always go to the service."""
+    with nginx.cached_proxy(server.url) as (base, statuses):
+        first = requests.get(base + "/api/search?q=mexico", timeout=20)
+        again = requests.get(base + "/api/search?q=mexico", timeout=20)
+        assert first.status_code == again.status_code == 200
+        assert first.headers["X-Cache-Status"] == "MISS" and again.headers["X-Cache-Status"] == "HIT"
+        assert again.json()["results"] == first.json()["results"] and again.json()["total"] > 0
+        for path in ("/?q=mexico", "/?q=mexico", "/healthz", "/healthz"):
+            assert requests.get(base + path, timeout=20).headers.get("X-Cache-Status") != "HIT"
+        counted = statuses()
+    assert counted["HIT"] == 1 and sum(counted.values()) >= 6

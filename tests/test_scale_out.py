@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from benchmarks.nginx import main_conf
+
 from .conftest import ROOT, Server, free_port
 
 NGINX = "/usr/sbin/nginx"
@@ -43,24 +45,6 @@ PATHS = (
     "/api/documents/9eee6b74c3809504",
     "/healthz",
 )
-
-MAIN_CONF = """\
-{user}worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    log_format scaleout '$msec $status "$upstream_addr" "$upstream_status" $request_uri';
-    access_log {tmp}/access.log scaleout;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    include {tmp}/search.conf;
-}}
-"""
-
 
 def find_nginx() -> str:
     path = NGINX if os.access(NGINX, os.X_OK) else shutil.which("nginx")
@@ -90,9 +74,7 @@ class Nginx:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (tmp / "search.conf").write_text(site_config(ports, self.port))
-        # As root, nginx's workers would switch to `nobody` and lose the temp folder.
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        (tmp / "nginx.conf").write_text(MAIN_CONF.format(user=user, tmp=tmp))
+        (tmp / "nginx.conf").write_text(main_conf(tmp, '$msec $status "$upstream_addr" "$upstream_status" $request_uri'))
         binary = find_nginx()
         command = [binary, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(tmp / "nginx.conf")]
         check = subprocess.run(command + ["-t"], capture_output=True, text=True)
