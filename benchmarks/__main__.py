@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 from . import corpus, http, ingest_speed, latency, nginx, perf_report, plot, profiles, queries
-from .report import write_section
+from .report import machine_line, write_section
 
 PARTS = ("build", "query", "http", "memory", "ingest", "profile")
 HERE = Path(__file__).resolve().parent
@@ -257,7 +257,7 @@ def main(argv=None) -> int:
     minutes = (time.monotonic() - started) / 60
     fresh["runs"] = {command: {
         "when": time.strftime("%Y-%m-%d %H:%M"), "parts": [corpus.size_label(n) for n in args.sizes] + args.parts,
-        "minutes": minutes}}
+        "minutes": minutes, "machine": machine_line()}}
     results = save(results_path, fresh)
     render(results, args)
     log(f"done in {minutes:.1f} min; results in {results_path}")

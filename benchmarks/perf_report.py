@@ -309,10 +309,16 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
     lines += ["### Corpora and queries", "", "**Corpora.** " + recipe.strip(), "",
               "**Queries.** " + queries_doc.strip(), "",
               machine_line() + "  "]
-    for command, info in shown_runs(runs):
-        lines.append(f"Command: `{command}` ({', '.join(info['parts'])}; {info['when']}, "
-                     f"took {info['minutes']:.1f} min)  ")
+    lines += [command_line(command, info) for command, info in shown_runs(runs)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def command_line(command: str, info: dict) -> str:
+    """The README's line for one run: its command, what it measured, when, and the machine if
+    not this one (the shared machines differ from day to day)."""
+    elsewhere = info.get("machine") not in (None, machine_line())
+    return (f"Command: `{command}` ({', '.join(info['parts'])}; {info['when']}, took {info['minutes']:.1f} min"
+            + (f"; on another machine: {info['machine']}" if elsewhere else "") + ")  ")
 
 
 # Parts measured once, not per corpus size.

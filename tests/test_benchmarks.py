@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from benchmarks import corpus, fts5, http, nginx, perf_report, queries
+from benchmarks import corpus, fts5, http, nginx, perf_report, queries, report
 
 needs_reuters = pytest.mark.skipif(not corpus.REUTERS.exists(), reason="shared bench corpus not present")
 
@@ -56,6 +56,15 @@ def test_report_names_only_the_runs_whose_numbers_it_shows():
     # The 10k HTTP and the ingest numbers were measured again by the full run; the 1M build was not.
     assert [command for command, _ in perf_report.shown_runs(runs)] == [
         "python -m benchmarks --sizes 1m --only build", "python -m benchmarks"]
+
+
+def test_a_run_kept_from_another_machine_names_that_machine():
+    here = {"when": "2026-12-02 13:00", "parts": ["10k", "http"], "minutes": 5.0, "machine": report.machine_line()}
+    there = here | {"machine": "Machine: 2 cores, Another CPU, Python 3.11.7, Linux 6."}
+    assert perf_report.command_line("python -m benchmarks", here) == \
+        "Command: `python -m benchmarks` (10k, http; 2026-12-02 13:00, took 5.0 min)  "
+    assert perf_report.command_line("python -m benchmarks", there).endswith(
+        "took 5.0 min; on another machine: Machine: 2 cores, Another CPU, Python 3.11.7, Linux 6.)  ")
 
 
 def test_http_rows_show_each_load_and_its_shares_of_cached_answers():
