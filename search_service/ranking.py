@@ -16,11 +16,12 @@ benchmarks/README.md); each piece here is kept because it raised nDCG@10 there:
 * Proximity: documents where two consecutive query words stand side by side get a bonus.
 * Pseudo-relevance feedback (Rocchio): the words that weigh most in the first ranking's top
   FEEDBACK_DOCS documents join the ranking query at up to FEEDBACK_WEIGHT of a query word.
-  They only reorder: the documents that match stay those the user's words match, and the
-  final round re-ranks the first ranking's best 1,000 (accumulator.RERANK_POOL) rather than
-  every match again (on the four collections, a pool of only the 100 hits asked for gave the
-  same nDCG@10). The query's own words keep weight 1 each, so a long query is moved less
-  than a short one.
+  They only reorder: the documents that match stay those the user's words match, and when
+  5,000 or more match, the final round re-ranks the first ranking's best 1,000 rather than
+  every match again (accumulator.RERANK_POOL; the four collections are too small for that
+  to happen, but re-ranking every query so, even over a pool of only the 100 hits asked
+  for, gave the same nDCG@10 on each of them). The query's own words keep weight 1 each, so
+  a long query is moved less than a short one.
   Each document's words count as their share of it, smoothed by FEEDBACK_SMOOTHING words
   (Dirichlet): unsmoothed, a record of a title alone gave each of its five words a fifth of
   its weight and drowned the abstracts beside it (CACM, half of it titles: 0.490 → 0.510).
