@@ -44,7 +44,6 @@ Requests/sec:     43.59
     assert r["non_2xx"] == 3 and r["socket_errors"] == 3
 
 
-@needs_reuters
 def test_report_names_only_the_runs_whose_numbers_it_shows():
     runs = {
         "python -m benchmarks --sizes 10k --only http": {"when": "2026-12-02 00:56", "parts": ["10k", "http"]},
@@ -88,6 +87,7 @@ def test_http_rows_show_each_load_and_its_shares_of_cached_answers():
     assert len(behind) == 1 and "520 req/s, 0 errors" in behind[0] and behind[0].endswith("| ✅ yes |")
 
 
+@needs_reuters
 def test_query_sets_are_deterministic_and_shaped():
     mix = queries.query_mix(4)
     assert mix == queries.query_mix(4)
