@@ -53,8 +53,10 @@ def access_record(response: Response) -> dict:
 
 
 def log_request(response: Response) -> Response:
-    """after_request hook: write the request's line."""
-    if log.isEnabledFor(logging.INFO):
+    """after_request hook: write the request's line, if any handler would take it."""
+    # Without SEARCH_ACCESS_LOG or a logging configuration nothing takes the line; building
+    # it anyway was a sixth of the time of an answer from the cache.
+    if log.isEnabledFor(logging.INFO) and log.hasHandlers():
         log.info(json.dumps(access_record(response)))
     return response
 
