@@ -178,11 +178,10 @@ def cmd_serve(args) -> int:
         print(f"no index in {args.index}: building it from {args.corpus} first", file=sys.stderr)
         summary = ingest(args.corpus, args.index, progress=None)
         print(format_summary(summary, args.index), file=sys.stderr)
-    from .web import create_app
     from .web.server import run_gunicorn
 
     config = Config.from_env(index_dir=Path(args.index), corpus_dir=Path(args.corpus))
-    run_gunicorn(create_app(config), host=args.host, port=args.port, workers=args.workers)
+    run_gunicorn(config, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

@@ -38,6 +38,9 @@ class Config:
     time_budget: float = 2.0
     # Answers cached per worker (0: no cache).
     cache_entries: int = 2048
+    # Folder where a server's workers share their answers (answer_cache.py); None = each
+    # worker its own. gunicorn_settings.py makes one per server run when this is unset.
+    shared_answers_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Config":
@@ -80,6 +83,10 @@ def _log_target(text: str, var: str) -> str | None:
     return "-" if text.lower() in ("1", "-", "stderr", "on") else text
 
 
+def _folder_or_off(text: str, var: str) -> Path | None:
+    return None if text.lower() in ("0", "off", "no", "false") else Path(text)
+
+
 def _flag(text: str, var: str) -> bool:
     return text.lower() in ("1", "true", "yes", "on")
 
@@ -97,6 +104,7 @@ ENVIRONMENT = {
     "PROMETHEUS_MULTIPROC_DIR": ("metrics_dir", _path),
     "SEARCH_TIME_BUDGET": ("time_budget", _number(float, 0.01, "a number of seconds")),
     "SEARCH_CACHE_ENTRIES": ("cache_entries", _number(int, 0, "a number of answers")),
+    "SEARCH_SHARED_ANSWERS": ("shared_answers_dir", _folder_or_off),
 }
 
 

@@ -7,7 +7,6 @@ Also here: documents like a given one, and completions of a prefix.
 """
 from __future__ import annotations
 
-import pickle
 import re
 import time
 from collections.abc import Callable
@@ -22,13 +21,13 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from .accumulator import ExactPhrase, FirstStage, LooseWords, Unreadable, accumulator, arrays_ranking, pool_size
 from .analysis import content
+from .answer_cache import AnswerCache, SharedAnswers
 from .indexer import RANK_FIELD, CurrentPointer, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
 from .query_builder import Filters, Plan, analyse, fold, plan
 from .ranking import BM25, FEEDBACK_DOCS, feedback_weights
 from .snippets import Snippets, opening
-from .sized_lru import SizedLRU
 from .stored_documents import stored_documents
 from .vocabulary import Vocabulary
 
@@ -45,27 +44,6 @@ CACHE_SIZE = 2048  # answers kept per worker (pickled, ~6 KB each: ~13 MB)
 ACCUMULATE = True
 
 
-class _ResultCache:
-    """At most `size` answers, the least recently used dropped first, each kept pickled: as
-    objects an answer of ten hits took ~18 KB of a worker's memory (2,048 of them 37 MB at
-    100k documents, the worker past 300 MB), pickled ~6 KB, for ~26 us to unpickle on a hit."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries = SizedLRU(size)  # each answer counted as 1
-
-    def get(self, key) -> SearchResults | None:
-        value = self._entries.get(key)
-        return None if value is None else pickle.loads(value)
-
-    def put(self, key, value: SearchResults) -> None:
-        if self.size > 0:
-            self._entries.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-
-    def clear(self) -> None:
-        self._entries = SizedLRU(self.size)
-
-
 @dataclass
 class _Page:
     total: int
@@ -78,13 +56,14 @@ class _Page:
 class SearchIndex:
     """The index one worker serves: opened once, reopened when an ingest switches it."""
 
-    def __init__(self, root: str | Path, time_budget: float = TIME_BUDGET, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, root: str | Path, time_budget: float = TIME_BUDGET, cache_size: int = CACHE_SIZE,
+                 shared_answers: SharedAnswers | None = None) -> None:
         self.root = Path(root)
         self.time_budget = time_budget
         self._current = CurrentPointer(self.root)
         self._generation: str | None = None
         self._searcher = None
-        self._cache = _ResultCache(cache_size)
+        self._cache = AnswerCache(cache_size, shared_answers)
         self._vocab: tuple[str, Vocabulary] | None = None  # (generation, its vocabulary)
 
     def searcher(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..answer_cache import SharedAnswers
 from ..config import Config
 from ..search import SearchIndex
 from .accesslog import register_access_log
@@ -36,9 +37,11 @@ def create_app(config: Config | None = None) -> Flask:
     register_formats(app)  # JSON provider (?pretty) and text errors for curl
     app.json.sort_keys = False
     # One SearchIndex per worker process: opened on first use, reopened when an ingest
-    # switches in a new generation.
+    # switches in a new generation; its answers shared with the other workers when a folder
+    # for them is set (under gunicorn, by gunicorn_settings.py).
+    shared = SharedAnswers(config.shared_answers_dir) if config.shared_answers_dir else None
     app.extensions["search_index"] = SearchIndex(config.index_dir, time_budget=config.time_budget,
-                                                 cache_size=config.cache_entries)
+                                                 cache_size=config.cache_entries, shared_answers=shared)
     # Hooks run in this order before a request (and in reverse after it).
     register_access_log(app)
     register_metrics(app)

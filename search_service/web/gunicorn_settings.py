@@ -13,10 +13,39 @@ worker reads its arrays and fills its caches again (about a second of work at 10
 documents, and its first queries slower), and at 200 requests a second over three workers
 (the count then) a limit of 5,000 restarted each of them every 75 seconds. The app is not preloaded:
 each worker opens the index itself, on its first request, after the fork.
+
+The workers share the answers they work out (answer_cache.py) through a folder that the
+master makes when it starts, before any worker forks, and removes when it exits; set
+SEARCH_SHARED_ANSWERS to use a folder of your own (kept: empty it when the code changes),
+or to `off`. Under `--preload` the app reads its settings before this hook runs, so the
+workers keep their answers to themselves unless the variable is set beforehand.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+
+SHARED_ANSWERS_VAR = "SEARCH_SHARED_ANSWERS"
+_made_folders: list[str] = []
+
+
+def make_shared_answers_folder(server=None) -> None:
+    """gunicorn's on_starting hook: a private folder for the workers' shared answers, unless set."""
+    if not os.environ.get(SHARED_ANSWERS_VAR, "").strip():
+        folder = tempfile.mkdtemp(prefix="search-service-answers-")  # mode 0700: this user's only
+        _made_folders.append(folder)
+        os.environ[SHARED_ANSWERS_VAR] = folder  # the workers inherit it when they fork
+
+
+def remove_shared_answers_folder(server=None) -> None:
+    """gunicorn's on_exit hook: remove the folder that on_starting made."""
+    while _made_folders:
+        folder = _made_folders.pop()
+        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get(SHARED_ANSWERS_VAR) == folder:
+            del os.environ[SHARED_ANSWERS_VAR]
+
 
 SETTINGS = {
     # At least two, so that one slow request does not hold up every other on one core.
@@ -31,4 +60,6 @@ SETTINGS = {
     # gunicorn's largest: URLs up to 8 KB reach the app, which answers one over its own limit
     # (4 KB, limits.py) with a JSON 414; gunicorn's default (4094) answered those in HTML.
     "limit_request_line": 8190,
+    "on_starting": make_shared_answers_folder,
+    "on_exit": remove_shared_answers_folder,
 }

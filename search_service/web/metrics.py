@@ -4,7 +4,7 @@
   (`api.search`, `pages.home`, …; `none` for URLs that match no route) and status;
 - `search_http_request_duration_seconds{endpoint}`: a latency histogram;
 - `search_answer_cache_lookups_total{result}`: /api/search and search page answers found in
-  the worker's answer cache (`hit`) or worked out (`miss`);
+  the worker's answer cache or the workers' shared answers (`hit`) or worked out (`miss`);
 - `search_index_available`, `search_index_documents`, `search_index_generation_info{generation}`
   and `search_index_age_seconds` (since the served generation was written), read from the
   index when /metrics is scraped.

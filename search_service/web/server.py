@@ -5,7 +5,9 @@ its own JSON lines, which leave the query out unless SEARCH_LOG_QUERIES=1, see
 accesslog.py); gunicorn's `limit_request_line` at its largest (8190 bytes), above the app's
 own URL limit (limits.py), so that the app answers long URLs in JSON. Unless
 PROMETHEUS_MULTIPROC_DIR is set, a fresh folder is made for the workers' shared metrics
-(see metrics.py) and removed when the server stops.
+(see metrics.py) and removed when the server stops. Each worker builds its app after the
+fork, as under `gunicorn wsgi:app`, so that it reads the settings the master's hooks made
+(the folder for shared answers, gunicorn_settings.py).
 """
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ from pathlib import Path
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from ..config import Config
+from . import create_app
 from .gunicorn_settings import SETTINGS
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, app: Flask, options: dict) -> None:
-        self.application, self.options = app, options
+    def __init__(self, config: Config, options: dict) -> None:
+        self.config, self.options = config, options
         super().__init__()
 
     def load_config(self) -> None:
@@ -31,21 +35,21 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self.application
+        # In the worker, after the fork: the environment now holds what the hooks set.
+        shared = Config.from_env().shared_answers_dir
+        return create_app(replace(self.config, shared_answers_dir=shared))
 
 
-def run_gunicorn(app: Flask, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> None:
-    """Serve app with gunicorn's sync workers until interrupted."""
-    app.debug = False
-    config = app.config["SEARCH"]
+def run_gunicorn(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> None:
+    """Serve the app of config with gunicorn's sync workers until interrupted."""
     own_metrics_dir = None
     if config.metrics_dir is None:
         own_metrics_dir = tempfile.mkdtemp(prefix="search-service-metrics-")
         # Set before the workers fork; they import prometheus_client on their first request.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
-        app.config["SEARCH"] = replace(config, metrics_dir=Path(own_metrics_dir))
+        config = replace(config, metrics_dir=Path(own_metrics_dir))
     try:
-        _Gunicorn(app, {**SETTINGS, "bind": f"{host}:{port}", "workers": workers or SETTINGS["workers"]}).run()
+        _Gunicorn(config, {**SETTINGS, "bind": f"{host}:{port}", "workers": workers or SETTINGS["workers"]}).run()
     finally:
         if own_metrics_dir:
             shutil.rmtree(own_metrics_dir, ignore_errors=True)
