@@ -14,7 +14,7 @@ from heapq import nlargest
 from html import escape
 from itertools import accumulate, compress
 
-from .analysis import _term
+from .analysis import _term, terms_of
 
 MAX_FRAGMENTS = 3
 BETWEEN = " … "
@@ -76,16 +76,16 @@ class Snippets:
             return found
         # With phrases Whoosh marks the phrases' matches and every token of a marked word.
         matches = set(found)
-        terms = list(map(_term, tokens.words))
+        terms = terms_of(tokens.words)
         for phrase, slop in self.phrases:
             matches.update(_phrase_matches(terms, phrase, slop))
         return sorted(i for i in matches if i < tokens.count)
 
     def _marking(self, words: list[str]) -> list[bool]:
         """For each raw token, whether its term is one of words."""
-        # In C throughout: _term's cache knows most tokens (a dict of this query's tokens
-        # looked up first, filled in a Python loop, was slower).
-        return list(map(self.words.__contains__, map(_term, words)))
+        # In C throughout: the cache of terms knows most tokens (a dict of this query's
+        # tokens looked up first, filled in a Python loop, was slower).
+        return list(map(self.words.__contains__, terms_of(words)))
 
 
 class _Tokens:

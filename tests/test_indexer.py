@@ -9,6 +9,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
+from search_service import analysis
 from search_service.analysis import ANALYZER, analyse_text, content, preanalyse, terms, vocabulary_words
 from search_service.cleaning import document_id
 from search_service.indexer import (
@@ -270,6 +271,15 @@ def test_analyse_text_gives_the_postings_whoosh_gives(text):
 @pytest.mark.parametrize("text", TRICKY)
 def test_terms_are_the_analyzers_terms_in_order(text):
     assert terms(text) == [token.text for token in ANALYZER(text)]
+
+
+def test_the_cache_of_terms_is_emptied_at_its_bound_and_stays_right(monkeypatch):
+    monkeypatch.setattr(analysis, "_TERMS", {})
+    monkeypatch.setattr(analysis, "TERMS_KEPT", 8)
+    text = " ".join(TRICKY)
+    for _ in range(2):  # the second time from the cache, what is left of it
+        assert terms(text) == [token.text for token in ANALYZER(text)]
+        assert len(analysis._TERMS) <= 8
 
 
 def tricky_docs() -> list:
