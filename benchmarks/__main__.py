@@ -121,7 +121,10 @@ def run_http(n: int, args, index: Path) -> dict:
     # repeated queries, new one-off ones.
     zipf_both = queries.zipf_log(2 * lines)
     zipf, zipf_next = zipf_both[:lines], zipf_both[lines:]
-    distinct = queries.distinct_queries(lines)
+    # Every query new to the server: none that the Zipf loads asked (the workers share their
+    # answers, so any of those would be answered from a cache).
+    asked = set(zipf_both)
+    distinct = [q for q in queries.distinct_queries(2 * lines) if q not in asked][:lines]
     zipf_paths = http.write_paths(folder / "zipf.txt", zipf)
     zipf_next_paths = http.write_paths(folder / "zipf-continued.txt", zipf_next)
     distinct_paths = http.write_paths(folder / "distinct.txt", distinct)

@@ -280,7 +280,7 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
                   + (f"; its continuation as many lines again, {zipf['continued_repeat_share']:.0%} of them "
                      "repeating a query of either part" if "continued_repeat_share" in zipf else "")
                   + ". Distinct: "
-                  f"{zipf['distinct_list']:,} different queries, none repeated within a load. Workers: "
+                  f"{zipf['distinct_list']:,} different queries, none repeated and none that the Zipf loads asked. Workers: "
                   f"{zipf['workers_note']}.", ""]
     warmed = sorted({r["http"]["warm_seconds"] for r in _sizes(results) if "warm_seconds" in r.get("http", {})})
     if warmed:
@@ -291,7 +291,8 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
                   f"starts. The loads run in the order shown: the Zipf log's continuation right after the Zipf log, "
                   f"so that its answer caches hold what the first part left (a server that has been taking this "
                   f"traffic for a while), and the distinct queries last. \"Answers from the workers' caches\" is the "
-                  f"share of a load's searches answered from the workers' answer caches (their /metrics counters).", "",
+                  f"share of a load's searches answered from an answer cache, a worker's own or the file the workers "
+                  f"share (their /metrics counters).", "",
                   "Behind nginx: a second gunicorn of ours, warmed the same way (directly), then the Zipf log and "
                   "its continuation sent through nginx running deploy/nginx.conf with its optional cache turned on "
                   "(one nginx worker, on the same 2 cores; the API's answers carry `Cache-Control: public, "
