@@ -19,6 +19,7 @@ import os
 import pickle
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 from .models import SearchResults
@@ -81,20 +82,27 @@ class SharedAnswers:
         self._pid = 0
         self._writes = 0
         self._broken = False
+        # One connection per process; threads (gunicorn's gthread workers) take turns on it.
+        self._lock = threading.Lock()
 
     def get(self, key) -> bytes | None:
         """The pickled answer under key, or None (also when the file cannot be read)."""
-        db = self._connection()
-        if db is None:
-            return None
-        try:
-            row = db.execute("SELECT value FROM answers WHERE key = ?", (_digest(key),)).fetchone()
-        except sqlite3.Error as error:
-            return self._failed(error)
-        return None if row is None else row[0]
+        with self._lock:
+            db = self._connection()
+            if db is None:
+                return None
+            try:
+                row = db.execute("SELECT value FROM answers WHERE key = ?", (_digest(key),)).fetchone()
+            except sqlite3.Error as error:
+                return self._failed(error)
+            return None if row is None else row[0]
 
     def put(self, key, data: bytes) -> None:
         """Keep a pickled answer under key; drop the oldest past the bound now and then."""
+        with self._lock:
+            self._put(key, data)
+
+    def _put(self, key, data: bytes) -> None:
         db = self._connection()
         if db is None:
             return
@@ -109,11 +117,12 @@ class SharedAnswers:
 
     def count(self) -> int:
         """Answers in the file now (0 when it cannot be read)."""
-        db = self._connection()
-        try:
-            return db.execute("SELECT count(*) FROM answers").fetchone()[0] if db is not None else 0
-        except sqlite3.Error:
-            return 0
+        with self._lock:
+            db = self._connection()
+            try:
+                return db.execute("SELECT count(*) FROM answers").fetchone()[0] if db is not None else 0
+            except sqlite3.Error:
+                return 0
 
     def _connection(self) -> sqlite3.Connection | None:
         if self._broken:

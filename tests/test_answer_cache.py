@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -59,6 +60,22 @@ def test_the_shared_file_keeps_only_the_newest_answers(shared_folder):
     assert answers.count() <= 16 + 16 // 8
     assert answers.get(("generation", 99)) == b"answer 99"
     assert answers.get(("generation", 0)) is None
+
+
+def test_threads_of_one_worker_share_its_connection(shared_folder):
+    answers = SharedAnswers(shared_folder)
+
+    def work(thread: int) -> list:
+        found = []
+        for n in range(50):
+            answers.put((thread, n), f"{thread}:{n}".encode())
+            found.append(answers.get((thread, n)))
+        return found
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(4)))
+    assert results == [[f"{t}:{n}".encode() for n in range(50)] for t in range(4)]
+    assert answers.count() == 200
 
 
 def test_a_folder_others_may_write_to_is_not_used(tmp_path, shared_folder, caplog):
