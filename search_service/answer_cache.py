@@ -31,7 +31,8 @@ SHARED_FILE = "answers.sqlite"
 SHARED_ENTRIES = 8192  # answers kept in the shared file (~6 KB each pickled: ~50 MB)
 # Waiting for another worker's write: rather a miss than a slow answer.
 BUSY_TIMEOUT_S = 0.05
-# Versions of what is pickled: a server started on newer code must not read older answers.
+# Part of every shared key: raise it when SearchResults or Hit change, so that a folder kept
+# across an upgrade is not read for answers of the older shape.
 FORMAT = 1
 
 
@@ -49,11 +50,16 @@ class AnswerCache:
     def get(self, key) -> SearchResults | None:
         """The answer kept under key, or None."""
         value = self._entries.get(key)
-        if value is None and self.shared is not None:
-            value = self.shared.get(key)
-            if value is not None:
-                self._entries.put(key, value, 1)
-        return None if value is None else pickle.loads(value)
+        if value is not None:
+            return pickle.loads(value)
+        if self.shared is None or (value := self.shared.get(key)) is None:
+            return None
+        try:
+            answer = pickle.loads(value)
+        except Exception:  # written by other code (a folder kept across an upgrade): a miss
+            return None
+        self._entries.put(key, value, 1)
+        return answer
 
     def put(self, key, value: SearchResults) -> None:
         """Keep value under key (here and in the shared file)."""

@@ -78,6 +78,19 @@ def test_threads_of_one_worker_share_its_connection(shared_folder):
     assert answers.count() == 200
 
 
+def test_an_answer_that_cannot_be_unpickled_is_a_miss(tmp_path, shared_folder):
+    build_index(documents("hen", "dog"), tmp_path / "index")
+    first = SearchIndex(tmp_path / "index", shared_answers=SharedAnswers(shared_folder))
+    first.search(SearchRequest("fox"))
+    db = sqlite3.connect(shared_folder / SHARED_FILE)
+    with db:
+        db.execute("UPDATE answers SET value = ?", (b"\x80\x05not a pickle",))
+    db.close()
+    second = SearchIndex(tmp_path / "index", shared_answers=SharedAnswers(shared_folder))
+    answer = second.search(SearchRequest("fox"))
+    assert not answer.cached and answer.total == 2
+
+
 def test_a_folder_others_may_write_to_is_not_used(tmp_path, shared_folder, caplog):
     # Answers are unpickled: a file someone else could have written must not be read.
     build_index(documents("hen"), tmp_path / "index")
