@@ -18,6 +18,7 @@ from whoosh.fields import TEXT
 from whoosh.formats import Positions
 from whoosh.support.charset import accent_map
 
+from . import token_spans
 from .models import Document
 
 # Words (and dotted abbreviations like U.S.) only: Whoosh's default pattern also takes
@@ -48,6 +49,7 @@ class PreanalysedDocument:
     doc: Document
     fields: dict[str, Analysed]  # indexed field name → its value analysed (None values left out)
     words: set[str]  # the document's vocabulary words (vocabulary_words of its content)
+    spans: bytes | None = None  # where its text's tokens stand, for snippets (token_spans)
 
 
 class AnalysedText(TEXT):
@@ -81,10 +83,20 @@ def indexed_text(doc: Document) -> dict[str, str]:
 
 
 def preanalyse(doc: Document) -> PreanalysedDocument:
-    """The document with its indexed fields analysed and its vocabulary words."""
-    fields = indexed_text(doc)
-    return PreanalysedDocument(doc, {name: analyse_text(value) for name, value in fields.items()},
-                               vocabulary_words(fields["content"]))
+    """The document with its indexed fields analysed, its vocabulary words and its text's spans."""
+    # The text is split once, for its spans and for `content`, whose tokens are the title's
+    # and then the text's (no token spans the line between them).
+    pieces, cut_short = token_spans.split(doc.text or "")
+    text_tokens = pieces[1::2] if not cut_short else _TOKEN.findall(doc.text)
+    text_terms = terms_of(text_tokens)
+    spans = token_spans.encode(pieces, cut_short, text_terms[:len(pieces) // 2]) if doc.text else None
+    title_tokens = _TOKEN.findall(doc.title or "")
+    fields = {"content": _analysed(terms_of(title_tokens) + text_terms)}
+    if doc.title is not None:
+        fields["title"] = _analysed(terms_of(title_tokens))
+    if doc.author is not None:
+        fields["author"] = analyse_text(doc.author)
+    return PreanalysedDocument(doc, fields, _vocabulary_of(title_tokens + text_tokens), spans)
 
 
 def preanalyse_batch(docs: list[Document]) -> list[PreanalysedDocument]:
@@ -94,8 +106,13 @@ def preanalyse_batch(docs: list[Document]) -> list[PreanalysedDocument]:
 
 def analyse_text(text: str) -> Analysed:
     """What AnalysedText's TEXT.index makes of text (Positions.word_values), computed faster."""
+    return _analysed(terms(text))
+
+
+def _analysed(found_terms: list[str]) -> Analysed:
+    """The postings of a text whose terms, in order, are found_terms."""
     positions: defaultdict[str, list[int]] = defaultdict(list)
-    for position, term in enumerate(terms(text)):
+    for position, term in enumerate(found_terms):
         positions[term].append(position)
     boost = _FORMAT.field_boost
     return Analysed(tuple((term.encode("utf-8"), len(found), len(found) * 1.0 * boost,
@@ -147,7 +164,12 @@ def _term(token: str) -> str:
 def vocabulary_words(text: str) -> set[str]:
     """The distinct words of text as the vocabulary holds them: alphabetic, and spelled as
     ANALYZER spells them without stemming (what query_builder.fold makes of a typed word)."""
-    return {word for word in map(_folded, set(_TOKEN.findall(text))) if word}
+    return _vocabulary_of(_TOKEN.findall(text))
+
+
+def _vocabulary_of(tokens: list[str]) -> set[str]:
+    """vocabulary_words of a text whose tokens are these."""
+    return {word for word in map(_folded, set(tokens)) if word}
 
 
 @lru_cache(maxsize=200_000)

@@ -63,6 +63,8 @@ SCHEMA = Schema(
     # and with postings, doubling the index and its build time, for "did you mean" and
     # completions, which read the generation's vocabulary file instead (vocabulary.py).
     content=AnalysedText(),
+    # Where the text's tokens stand, for snippets (token_spans.py).
+    spans=STORED(),
 )
 
 # Fields searched by a query's words and phrases (title and text: `content` holds both).
@@ -357,6 +359,7 @@ def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[s
         **analysed.fields,
         _stored_title=doc.title,
         _stored_author=doc.author,
+        spans=analysed.spans,
     )
     words.update(analysed.words)
     return doc

@@ -434,6 +434,6 @@ def _hit(hit, highlighter: Snippets | None) -> Hit:
         author=fields.get("author"),
         published=fields.get("published"),
         score=hit.score or 0.0,
-        snippet=highlighter.snippet(text) if highlighter else opening(text),
+        snippet=highlighter.snippet(text, fields.get("spans")) if highlighter else opening(text),
         title_highlighted=highlighter.title(title) if highlighter else escape(title, quote=False),
     )

@@ -3,30 +3,25 @@
 Gives what Whoosh's highlighting gave (ContextFragmenter, BasicFragmentScorer, the three
 best fragments in text order, an HtmlFormatter with bare <mark>), fragment for fragment and
 mark for mark, without its Token objects and filter chain. Whoosh walks every token of a hit;
-here the tokens are found by regex splits in C, and the fragmenter's state machine jumps from
-one matched token to the next with prefix sums of token lengths.
+here the tokens are found by regex splits in C, or read from the spans ingest stored beside
+the text (token_spans), and the fragmenter's state machine jumps from one matched token to
+the next with prefix sums of token lengths.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from heapq import nlargest
 from html import escape
 from itertools import accumulate, compress
 
+import numpy as np
+
 from .analysis import _term, terms_of
+from .token_spans import CHARLIMIT, PIECES, Spans, decode, past_charlimit, split, term_hash
 
 MAX_FRAGMENTS = 3
 BETWEEN = " … "
-# Whoosh's DEFAULT_CHARLIMIT: its fragmenters stop at the first token ending past it.
-CHARLIMIT = 2 ** 15
-# Tokens and the text between them, alternately (a split keeps the captured tokens). The
-# pattern is _TOKEN's with possessive quantifiers, a fifth faster: `\w+(?:\.?\w+)*` never
-# backtracks either, as its greedy \w+ leaves no word character for a dotless repeat, and
-# its tail may match nothing.
-_PIECES = re.compile(r"(\w++(?:\.\w++)*+)")
-# A text this much longer than CHARLIMIT is tokenized only this far, when that is enough.
-_TAIL = 4096
 
 Fragment = tuple[int, int, list[int]]  # (startchar, endchar, indices of its marked tokens)
 
@@ -38,17 +33,19 @@ class Snippets:
         self.words = frozenset(words)
         # Whoosh's slop counts positions: 1 is adjacent, so the query's slop is one less.
         self.phrases = [(list(phrase), 1 + slop) for phrase, slop in phrases]
+        self.phrase_words = frozenset(word for phrase, _ in self.phrases for word in phrase)
         self.length = snippet_length
         self.maxchars = max(60, snippet_length // 2)
         self.surround = self.maxchars // 3
         # Phrase matching near CHARLIMIT looks this many tokens past it.
         self.lookahead = max([1] + [(len(p) - 1) * max(slop, 1) for p, slop in self.phrases])
 
-    def snippet(self, text: str) -> str:
-        """Up to three fragments of text around its matches, marked, or its opening."""
+    def snippet(self, text: str, spans: bytes | None = None) -> str:
+        """Up to three fragments of text around its matches, marked, or its opening; from
+        the text's stored spans (token_spans) when given, as from the text itself."""
         if not text:
             return ""
-        tokens = _Tokens(text, self.lookahead)
+        tokens = _tokens(text, self.lookahead, spans)
         matched = self._matched(tokens)
         marked = ""
         if matched:
@@ -68,24 +65,30 @@ class Snippets:
         tokens.locate()
         return _fragment_html(title, tokens, 0, len(title), matched)
 
-    def _matched(self, tokens: _Tokens) -> list[int]:
+    def _matched(self, tokens: _Tokens | _StoredTokens) -> list[int]:
         """Indices, in order, of the tokens before CHARLIMIT that are marked."""
-        words = tokens.words if tokens.count == len(tokens.words) else tokens.words[:tokens.count]
-        found = list(compress(range(tokens.count), self._marking(words)))
+        found = tokens.marked(self.words)
         if not self.phrases:
             return found
         # With phrases Whoosh marks the phrases' matches and every token of a marked word.
         matches = set(found)
-        terms = terms_of(tokens.words)
+        terms = tokens.terms_among(self.phrase_words)
         for phrase, slop in self.phrases:
             matches.update(_phrase_matches(terms, phrase, slop))
         return sorted(i for i in matches if i < tokens.count)
 
-    def _marking(self, words: list[str]) -> list[bool]:
-        """For each raw token, whether its term is one of words."""
-        # In C throughout: the cache of terms knows most tokens (a dict of this query's
-        # tokens looked up first, filled in a Python loop, was slower).
-        return list(map(self.words.__contains__, terms_of(words)))
+
+def _tokens(text: str, lookahead: int, spans: bytes | None) -> _Tokens | _StoredTokens:
+    """The tokens of text, from its stored spans when they are there and reach far enough."""
+    stored = decode(spans)
+    if stored is None:
+        return _Tokens(text, lookahead)
+    # Spans cover the whole text, or a start of it when cut short: else they are not its.
+    if stored.cut_short:
+        fits = stored.starts[-1] < len(text) and past_charlimit(stored.ends) > lookahead
+    else:
+        fits = stored.starts[-1] == len(text)
+    return _StoredTokens(text, stored) if fits else _Tokens(text, lookahead)
 
 
 class _Tokens:
@@ -109,27 +112,93 @@ class _Tokens:
             bounds = list(accumulate(map(len, self.pieces), initial=0))
             self.starts, self.ends = bounds[1::2], bounds[2::2]
 
+    def marked(self, words: frozenset[str]) -> list[int]:
+        """Indices, in order, of the tokens before CHARLIMIT whose term is one of words."""
+        # In C throughout: the cache of terms knows most tokens (a dict of this query's
+        # tokens looked up first, filled in a Python loop, was slower).
+        head = self.words if self.count == len(self.words) else self.words[:self.count]
+        return list(compress(range(self.count), map(words.__contains__, terms_of(head))))
+
+    def terms_among(self, wanted: frozenset[str]) -> list[str | None]:
+        """Each token's term (at least those that are one of wanted: here all of them)."""
+        return terms_of(self.words)
+
+    def prefix(self) -> list[int]:
+        """The characters of tokens 0..i-1 (not gaps), for each i up to the token count."""
+        return list(accumulate(map(len, self.words), initial=0))
+
+    def term(self, i: int) -> str:
+        return _term(self.words[i])
+
     @property
     def last_end(self) -> int:
         """Where Whoosh's last fragment ends: at the last token it read, the one past CHARLIMIT if any."""
         return self.ends[min(self.count, len(self.ends) - 1)]
 
 
+class _StoredTokens:
+    """_Tokens of a text from the spans ingest stored: its tokens are not split again, and
+    only those whose term's hash is a query term's are looked at."""
+
+    def __init__(self, text: str, spans: Spans) -> None:
+        self.text, self.spans = text, spans
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.count = len(spans)
+        if len(text) > CHARLIMIT:
+            self.count = int(np.searchsorted(spans.ends, CHARLIMIT, side="right"))
+
+    def locate(self) -> None:
+        if len(self.ends) < len(self.spans):
+            self.starts, self.ends = self.spans.starts.tolist(), self.spans.ends.tolist()
+
+    def marked(self, words: frozenset[str]) -> list[int]:
+        text = self.text  # a hash found is checked: 16 bits collide
+        return [i for i, start, end in zip(*self._found(words, self.count)) if _term(text[start:end]) in words]
+
+    def terms_among(self, wanted: frozenset[str]) -> list[str | None]:
+        """Each token's term where its hash is one of wanted's, else None."""
+        terms: list[str | None] = [None] * len(self.spans)
+        text = self.text
+        for i, start, end in zip(*self._found(wanted, len(self.spans))):
+            terms[i] = _term(text[start:end])
+        return terms
+
+    def _found(self, words: frozenset[str], count: int) -> tuple[list[int], list[int], list[int]]:
+        """(indices, starts, ends) of the first `count` tokens whose term's hash is a word's."""
+        if not words or not count:
+            return [], [], []
+        found = np.flatnonzero(_hash_table(words)[self.spans.hashes[:count]])
+        return found.tolist(), self.spans.starts[found].tolist(), self.spans.ends[found].tolist()
+
+    def prefix(self) -> list[int]:
+        prefix = np.zeros(len(self.spans) + 1, np.int64)
+        np.cumsum(self.spans.ends - self.spans.starts[:-1], out=prefix[1:])
+        return prefix.tolist()
+
+    def term(self, i: int) -> str:
+        return _term(self.text[self.starts[i]:self.ends[i]])
+
+    @property
+    def last_end(self) -> int:
+        return self.ends[min(self.count, len(self.ends) - 1)]
+
+
+@lru_cache(maxsize=64)
+def _hash_table(words: frozenset[str]) -> np.ndarray:
+    """Whether each 16-bit hash is one of words' terms': a token's test is then one lookup
+    (np.isin cost more than the rest of a snippet)."""
+    table = np.zeros(2 ** 16, bool)
+    table[[term_hash(word) for word in words]] = True
+    return table
+
+
 def _pieces(text: str, lookahead: int) -> list[str]:
     """Gaps and tokens of text, alternately, to at least `lookahead` tokens past CHARLIMIT."""
-    cut = CHARLIMIT + _TAIL
-    if len(text) > cut:
-        pieces = _PIECES.split(text[:cut])
-        ends = list(accumulate(map(len, pieces)))  # token t ends at ends[2t + 1]
-        kept = len(pieces) // 2
-        # A token ending at the cut may be cut short, and one ending a character before
-        # it may go on past a dot.
-        while kept and ends[2 * kept - 1] >= cut - 1:
-            kept -= 1
-        past = sum(1 for t in range(kept) if ends[2 * t + 1] > CHARLIMIT)
-        if past > lookahead:
-            return pieces[:2 * kept + 1]
-    return _PIECES.split(text)
+    pieces, cut_short = split(text)
+    if cut_short and past_charlimit(list(accumulate(map(len, pieces)))[1::2]) <= lookahead:
+        return PIECES.split(text)
+    return pieces
 
 
 def _phrase_matches(terms: list[str], phrase: list[str], slop: int) -> set[int]:
@@ -197,7 +266,7 @@ class _ContextFragmenter:
         self.tokens, self.matched = tokens, matched
         self.maxchars, self.surround = maxchars, surround
         # prefix[i]: the characters of tokens 0..i-1, which the countdown counts (not gaps).
-        self.prefix = list(accumulate(map(len, tokens.words), initial=0))
+        self.prefix = tokens.prefix()
         self.next = 0  # the next marked token, as an index into matched
         self.run = 0  # the first token after the last fragment: its context starts there
 
@@ -275,13 +344,11 @@ class _ContextFragmenter:
 
 def _best(fragments: list[Fragment], tokens: _Tokens) -> list[Fragment]:
     """The three best fragments by BasicFragmentScorer, in text order."""
-    words = tokens.words
-
     def score(fragment: Fragment) -> tuple[int, int]:
         # Marked tokens times distinct terms among them; Whoosh's nlargest breaks ties by
         # Fragment order, which is by start: the later fragment wins.
         picked = fragment[2]
-        return len(picked) * len({_term(words[i]) for i in picked}), fragment[0]
+        return len(picked) * len({tokens.term(i) for i in picked}), fragment[0]
 
     return sorted(nlargest(MAX_FRAGMENTS, fragments, key=score))
 

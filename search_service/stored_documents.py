@@ -38,7 +38,8 @@ class StoredDocuments:
         found = self._fields.get(docnum)
         if found is None:
             found = self._searcher().stored_fields(docnum)
-            size = len(found.get("text") or "") + len(found.get("title") or "") + FIELDS_OVERHEAD
+            size = (len(found.get("text") or "") + len(found.get("title") or "") + len(found.get("spans") or b"")
+                    + FIELDS_OVERHEAD)
             self._fields.put(docnum, found, size)
         return found
 

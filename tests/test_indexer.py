@@ -227,13 +227,15 @@ TRICKY = [
 
 def reference_index(docs, folder):
     """The docs indexed the plain Whoosh way: each text field analysed by the writer, as
-    indexer.py did before it took analysed values."""
+    indexer.py did before it took analysed values (the text's spans stored as given: see
+    tests/test_token_spans.py for what they hold)."""
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), SCHEMA)
     with ix.writer() as writer:
         for d in docs:
             writer.add_document(id=d.id, source=d.source, url=d.url, site=d.site, title=d.title, author=d.author,
-                                published=d.published, lang=d.lang, text=d.text, content=content(d.title, d.text))
+                                published=d.published, lang=d.lang, text=d.text, content=content(d.title, d.text),
+                                spans=preanalyse(d).spans)
     return ix
 
 

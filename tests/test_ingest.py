@@ -15,6 +15,7 @@ from search_service.indexer import current_generation, open_index
 from search_service.ingest import ingest
 from search_service.models import Document, SearchRequest
 from search_service.search import SearchIndex
+from search_service.token_spans import decode
 from search_service.vocabulary import read_counts
 
 from .test_indexer import index_contents, reference_index
@@ -152,7 +153,9 @@ def test_documents_analysed_in_processes_make_the_index_whoosh_makes(corpus_dir,
     with ix.searcher() as searcher:
         stored = list(searcher.all_stored_fields())
     assert len(stored) == 155 and not any("sloganeering" in fields["text"] for fields in stored)
-    assert {type(value) for fields in stored for value in fields.values()} == {str}  # text, not postings
+    # Text, not postings; and the text's spans for snippets.
+    assert {type(value) for fields in stored for name, value in fields.items() if name != "spans"} == {str}
+    assert all(decode(fields["spans"]) is not None for fields in stored)
     docs = [Document(**{name: fields.get(name) for name in Document.__dataclass_fields__}) for fields in stored]
     assert index_contents(ix) == index_contents(reference_index(docs, tmp_path / "reference"))
 

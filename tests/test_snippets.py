@@ -13,8 +13,10 @@ from search_service.analysis import _TOKEN, terms
 from whoosh import highlight
 from whoosh import query as whoosh_query
 
-from search_service.analysis import ANALYZER
-from search_service.snippets import CHARLIMIT, _PIECES, Snippets, opening
+from search_service.analysis import ANALYZER, preanalyse
+from search_service.models import Document
+from search_service.snippets import CHARLIMIT, Snippets, opening
+from search_service.token_spans import PIECES
 
 CORPUS = sorted((Path(__file__).resolve().parent.parent / "corpus").glob("*.txt"))
 MARK = re.compile(r"</?mark>")
@@ -23,6 +25,11 @@ MARK = re.compile(r"</?mark>")
 def snippets(words: str = "", phrases: tuple[tuple[str, int], ...] = (), length: int = 200) -> Snippets:
     """Snippets for a query of loose words and (phrase, slop) pairs, spelled as typed."""
     return Snippets(frozenset(terms(words)), [(terms(phrase), slop) for phrase, slop in phrases], length)
+
+
+def spans_of(text: str) -> bytes | None:
+    """The spans ingest stores for a document's text."""
+    return preanalyse(Document(id="0" * 16, source="t.txt", text=text)).spans
 
 
 def marked(html: str) -> list[str]:
@@ -114,7 +121,7 @@ def test_the_token_pattern_finds_what_the_analyzer_tokenizer_finds():
     alphabet = "ab_1é. .,.-<&\n" + "ß"
     for _ in range(500):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-        pieces = _PIECES.split(text)
+        pieces = PIECES.split(text)
         starts = [sum(map(len, pieces[:i])) for i in range(1, len(pieces), 2)]
         assert [(m.group(), m.start()) for m in _TOKEN.finditer(text)] == list(zip(pieces[1::2], starts))
 
@@ -253,7 +260,9 @@ def sample_queries() -> list[tuple[frozenset[str], list, int]]:
 def test_same_snippets_as_whoosh_highlighter(words, phrases, length):
     ours, theirs = Snippets(words, phrases, length), whoosh(words, phrases, length)
     for text in sample_texts():
-        assert ours.snippet(text) == theirs.snippet(text), text[:80]
+        expected = theirs.snippet(text)
+        assert ours.snippet(text) == expected, text[:80]
+        assert ours.snippet(text, spans_of(text)) == expected, text[:80]
         assert ours.title(text) == theirs.title(text), text[:80]
 
 
@@ -288,5 +297,7 @@ def test_same_snippets_as_whoosh_highlighter_on_random_texts():
         words, phrases, length = random_query(rng)
         text = random_text(rng, rng.choice([0, 1, 3, 10, 40, 150, 600]))
         ours, theirs = Snippets(words, phrases, length), whoosh(words, phrases, length)
-        assert ours.snippet(text) == theirs.snippet(text), (case, words, phrases, length, text)
+        expected = theirs.snippet(text)
+        assert ours.snippet(text) == expected, (case, words, phrases, length, text)
+        assert ours.snippet(text, spans_of(text)) == expected, (case, words, phrases, length, text)
         assert ours.title(text) == theirs.title(text), (case, words, phrases, length, text)
