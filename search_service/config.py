@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from .search import CACHE_SIZE, TIME_BUDGET
 from .sources import DEFAULT_MAX_BYTES
 
 
@@ -35,9 +36,9 @@ class Config:
     metrics_dir: Path | None = None
 
     # Seconds a search may take before it answers with what it has found ("partial").
-    time_budget: float = 2.0
+    time_budget: float = TIME_BUDGET
     # Answers cached per worker (0: no cache).
-    cache_entries: int = 2048
+    cache_entries: int = CACHE_SIZE
     # Folder where a server's workers share their answers (answer_cache.py); None = each
     # worker its own. gunicorn_settings.py makes one per server run when this is unset.
     shared_answers_dir: Path | None = None
