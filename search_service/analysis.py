@@ -2,8 +2,9 @@
 
 ANALYZER turns text into terms, for indexing and for queries. Indexing also runs it before
 the writer: `preanalyse` turns a Document into the postings Whoosh's writer adds (per term:
-frequency, weight, encoded positions) and its vocabulary words, so that ingest can do it
-in its worker processes and leave the one writer process only adding postings.
+frequency, weight, encoded positions), its vocabulary words and its text's spans for
+snippets (token_spans), so that ingest can do it in its worker processes and leave the one
+writer process only adding postings.
 `AnalysedText` fields take such values as they are, and plain text as any TEXT field does.
 """
 from __future__ import annotations
@@ -74,12 +75,6 @@ _FORMAT = Positions()  # AnalysedText's format: what the postings' values encode
 def content(title: str | None, text: str | None) -> str:
     """The ranking field's text: title and text as one."""
     return f"{title or ''}\n{text or ''}"
-
-
-def indexed_text(doc: Document) -> dict[str, str]:
-    """The document's AnalysedText fields and their text (fields without a value left out)."""
-    fields = {"title": doc.title, "author": doc.author, "content": content(doc.title, doc.text)}
-    return {name: value for name, value in fields.items() if value is not None}
 
 
 def preanalyse(doc: Document) -> PreanalysedDocument:
