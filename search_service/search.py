@@ -398,7 +398,8 @@ def _suggestion(searcher, vocabulary: Callable[[], Vocabulary], q: str, parsed: 
     corrected = q
     for clause in (c for g in parsed.groups for c in g if c.kind == "word" and c.field is None):
         stems = analyse(clause.text)
-        if len(stems) != 1 or reader.doc_frequency(RANK_FIELD, stems[0]):
+        # Known is in the lexicon: a lookup, where doc_frequency also unpickles the term's info.
+        if len(stems) != 1 or (RANK_FIELD, stems[0]) in reader:
             continue
         # The closest spelling reads as what was meant; of equally close ones, the most used.
         best = vocabulary().correction(fold(clause.text), maxdist=2, prefix=1)

@@ -116,7 +116,7 @@ def decode(data: bytes | None) -> Spans | None:
     if len(data) != sizes_end + 2 * count:
         return None
     sizes = np.frombuffer(data, np.uint16 if width == 2 else np.uint8, 2 * count + 1, _HEADER)
-    bounds = np.zeros(2 * count + 2, np.int64)
-    np.cumsum(sizes, out=bounds[1:])
-    return Spans(bounds[1::2], bounds[2::2], np.frombuffer(data, np.uint16, count, sizes_end),
+    # bounds[k]: where piece k ends (cast first: a cumsum that casts as it goes is twice as slow)
+    bounds = sizes.astype(np.int64).cumsum()
+    return Spans(bounds[0::2], bounds[1::2], np.frombuffer(data, np.uint16, count, sizes_end),
                  bool(flags & _CUT_SHORT))
