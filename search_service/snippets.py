@@ -83,7 +83,8 @@ def _tokens(text: str, lookahead: int, spans: bytes | None) -> _Tokens | _Stored
     stored = decode(spans)
     if stored is None:
         return _Tokens(text, lookahead)
-    # Spans cover the whole text, or a start of it when cut short: else they are not its.
+    # Spans are the text's if they end where it ends, or before it when cut short; cut short,
+    # they serve when they reach as far past CHARLIMIT as phrases look (as _pieces' cut does).
     if stored.cut_short:
         fits = stored.starts[-1] < len(text) and past_charlimit(stored.ends) > lookahead
     else:

@@ -17,11 +17,11 @@ from .sized_lru import SizedLRU
 # Feedback reads the start of each top document: the part a page's topic shows in, at a
 # bounded cost for long pages.
 FEEDBACK_CHARS = 20_000
-# Characters of stored fields kept per generation (a few MB), and words of feedback terms
-# (16 bytes each: the words themselves are the analyser's, shared).
+# Characters of stored fields (and bytes of their spans) kept per generation (a few MB),
+# and words of feedback terms (16 bytes each: the words themselves are the analyser's, shared).
 FIELDS_BUDGET = 4_000_000
 FEEDBACK_BUDGET = 500_000
-# What a document's stored fields hold besides its title and text, counted in characters.
+# What a document's stored fields hold besides its title, text and spans, counted in characters.
 FIELDS_OVERHEAD = 200
 
 
