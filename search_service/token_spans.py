@@ -70,6 +70,7 @@ HASHES_KEPT = 200_000
 
 
 def _hashes(terms: list[str]) -> list[int]:
+    """term_hash of each term (most from the cache)."""
     found = list(map(_HASHES.get, terms))
     if None in found:
         if len(_HASHES) >= HASHES_KEPT:
