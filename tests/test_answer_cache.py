@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -143,6 +145,46 @@ def test_gunicorn_hooks_make_a_private_folder_and_remove_it(tmp_path, monkeypatc
     assert os.path.dirname(folder) == str(tmp_path) and os.stat(folder).st_mode & 0o777 == 0o700
     remove_shared_answers_folder()
     assert not os.path.exists(folder) and SHARED_ANSWERS_VAR not in os.environ
+
+
+MASTER = """
+import sys, time
+from search_service.web.gunicorn_settings import SHARED_ANSWERS_VAR, make_shared_answers_folder
+import os
+make_shared_answers_folder()
+print(os.environ[SHARED_ANSWERS_VAR], flush=True)
+time.sleep(60)
+"""
+
+
+def start_master(tmp_path) -> tuple[subprocess.Popen, str]:
+    """A process that runs the on_starting hook as a gunicorn master would, and stays; its folder."""
+    env = {k: v for k, v in os.environ.items() if k != SHARED_ANSWERS_VAR}
+    env["TMPDIR"] = str(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", MASTER], env=env, stdout=subprocess.PIPE, text=True)
+    return proc, proc.stdout.readline().strip()
+
+
+def test_a_start_removes_the_folder_of_a_master_killed_outright_and_no_other(tmp_path, monkeypatch):
+    killed, abandoned = start_master(tmp_path)
+    running, alive = start_master(tmp_path)
+    older = tmp_path / "search-service-answers-made-by-an-older-version"
+    older.mkdir(mode=0o700)
+    try:
+        killed.kill()  # SIGKILL: its on_exit never runs
+        killed.wait()
+        assert os.path.isdir(abandoned)
+        monkeypatch.delenv(SHARED_ANSWERS_VAR, raising=False)
+        monkeypatch.setenv("TMPDIR", str(tmp_path))
+        monkeypatch.setattr("tempfile.tempdir", None)
+        make_shared_answers_folder()  # this start
+        mine = os.environ[SHARED_ANSWERS_VAR]
+        assert not os.path.exists(abandoned)
+        assert os.path.isdir(alive) and os.path.isdir(mine) and older.is_dir()
+        remove_shared_answers_folder()
+    finally:
+        running.kill()
+        running.wait()
 
 
 def test_gunicorn_hooks_leave_a_folder_of_the_users_alone(tmp_path, monkeypatch):
