@@ -17,8 +17,7 @@ from search_service.config import Config
 from search_service.indexer import build_index
 from search_service.models import Document, SearchRequest
 from search_service.search import SearchIndex
-from search_service.web.gunicorn_settings import (SHARED_ANSWERS_VAR, make_shared_answers_folder,
-                                                   remove_shared_answers_folder)
+from search_service.web.gunicorn_settings import METRICS_VAR, SHARED_ANSWERS_VAR, make_run_folders, remove_run_folders
 
 from .test_security import serve_command, serving
 
@@ -136,36 +135,38 @@ def test_the_setting_names_a_folder_or_turns_sharing_off():
     assert Config.from_env({"SEARCH_SHARED_ANSWERS": "off"}).shared_answers_dir is None
 
 
-def test_gunicorn_hooks_make_a_private_folder_and_remove_it(tmp_path, monkeypatch):
+def test_gunicorn_hooks_make_private_folders_and_remove_them(tmp_path, monkeypatch):
     monkeypatch.delenv(SHARED_ANSWERS_VAR, raising=False)
+    monkeypatch.delenv(METRICS_VAR, raising=False)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)  # re-read TMPDIR
-    make_shared_answers_folder()
-    folder = os.environ[SHARED_ANSWERS_VAR]
-    assert os.path.dirname(folder) == str(tmp_path) and os.stat(folder).st_mode & 0o777 == 0o700
-    remove_shared_answers_folder()
-    assert not os.path.exists(folder) and SHARED_ANSWERS_VAR not in os.environ
+    make_run_folders()
+    folders = [os.environ[SHARED_ANSWERS_VAR], os.environ[METRICS_VAR]]
+    for folder in folders:
+        assert os.path.dirname(folder) == str(tmp_path) and os.stat(folder).st_mode & 0o777 == 0o700
+    remove_run_folders()
+    assert not any(map(os.path.exists, folders))
+    assert SHARED_ANSWERS_VAR not in os.environ and METRICS_VAR not in os.environ
 
 
 MASTER = """
-import sys, time
-from search_service.web.gunicorn_settings import SHARED_ANSWERS_VAR, make_shared_answers_folder
-import os
-make_shared_answers_folder()
-print(os.environ[SHARED_ANSWERS_VAR], flush=True)
+import os, time
+from search_service.web.gunicorn_settings import RUN_FOLDERS, make_run_folders
+make_run_folders()
+print(*(os.environ[variable] for variable in RUN_FOLDERS), flush=True)
 time.sleep(60)
 """
 
 
-def start_master(tmp_path) -> tuple[subprocess.Popen, str]:
-    """A process that runs the on_starting hook as a gunicorn master would, and stays; its folder."""
-    env = {k: v for k, v in os.environ.items() if k != SHARED_ANSWERS_VAR}
+def start_master(tmp_path) -> tuple[subprocess.Popen, list[str]]:
+    """A process that runs the on_starting hook as a gunicorn master would, and stays; its folders."""
+    env = {k: v for k, v in os.environ.items() if k not in (SHARED_ANSWERS_VAR, METRICS_VAR)}
     env["TMPDIR"] = str(tmp_path)
     proc = subprocess.Popen([sys.executable, "-c", MASTER], env=env, stdout=subprocess.PIPE, text=True)
-    return proc, proc.stdout.readline().strip()
+    return proc, proc.stdout.readline().split()
 
 
-def test_a_start_removes_the_folder_of_a_master_killed_outright_and_no_other(tmp_path, monkeypatch):
+def test_a_start_removes_the_folders_of_a_master_killed_outright_and_no_others(tmp_path, monkeypatch):
     killed, abandoned = start_master(tmp_path)
     running, alive = start_master(tmp_path)
     older = tmp_path / "search-service-answers-made-by-an-older-version"
@@ -173,25 +174,30 @@ def test_a_start_removes_the_folder_of_a_master_killed_outright_and_no_other(tmp
     try:
         killed.kill()  # SIGKILL: its on_exit never runs
         killed.wait()
-        assert os.path.isdir(abandoned)
+        assert len(abandoned) == 2 and all(map(os.path.isdir, abandoned))
         monkeypatch.delenv(SHARED_ANSWERS_VAR, raising=False)
+        monkeypatch.delenv(METRICS_VAR, raising=False)
         monkeypatch.setenv("TMPDIR", str(tmp_path))
         monkeypatch.setattr("tempfile.tempdir", None)
-        make_shared_answers_folder()  # this start
-        mine = os.environ[SHARED_ANSWERS_VAR]
-        assert not os.path.exists(abandoned)
-        assert os.path.isdir(alive) and os.path.isdir(mine) and older.is_dir()
-        remove_shared_answers_folder()
+        make_run_folders()  # this start
+        mine = [os.environ[SHARED_ANSWERS_VAR], os.environ[METRICS_VAR]]
+        assert not any(map(os.path.exists, abandoned))
+        assert all(map(os.path.isdir, alive + mine)) and older.is_dir()
+        remove_run_folders()
     finally:
         running.kill()
         running.wait()
 
 
-def test_gunicorn_hooks_leave_a_folder_of_the_users_alone(tmp_path, monkeypatch):
-    monkeypatch.setenv(SHARED_ANSWERS_VAR, str(tmp_path))
-    make_shared_answers_folder()
-    remove_shared_answers_folder()
-    assert os.environ[SHARED_ANSWERS_VAR] == str(tmp_path) and tmp_path.exists()
+def test_gunicorn_hooks_leave_folders_of_the_users_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv(SHARED_ANSWERS_VAR, str(tmp_path / "answers"))
+    monkeypatch.setenv(METRICS_VAR, str(tmp_path / "metrics"))
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "metrics").mkdir()
+    make_run_folders()
+    remove_run_folders()
+    assert os.environ[SHARED_ANSWERS_VAR] == str(tmp_path / "answers") and (tmp_path / "answers").exists()
+    assert os.environ[METRICS_VAR] == str(tmp_path / "metrics") and (tmp_path / "metrics").exists()
 
 
 def test_workers_under_gunicorn_work_out_a_repeated_query_once(built_index, tmp_path):

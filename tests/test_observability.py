@@ -124,7 +124,6 @@ def test_metrics_describe_the_served_index(server, built_index):
     assert value(families["search_index_documents"], "search_index_documents") == 5
     assert families["search_index_generation_info"][0].labels == {"generation": generation}
     assert 0 <= value(families["search_index_age_seconds"], "search_index_age_seconds") < 365 * 86400
-    # Without PROMETHEUS_MULTIPROC_DIR the counters are the answering worker's own.
     assert {"search_http_requests", "search_http_request_duration_seconds"} <= set(families)
 
 
@@ -134,6 +133,20 @@ def test_metrics_without_an_index(tmp_path):
     assert value(families["search_index_available"], "search_index_available") == 0
     assert "search_index_documents" not in families
     assert value(families["search_http_requests"], "search_http_requests_total", endpoint="api.healthz", status="503") >= 1
+
+
+def test_plain_gunicorn_shares_metrics_between_its_workers(built_index, tmp_path):
+    # Without PROMETHEUS_MULTIPROC_DIR, the master's on_starting hook makes the folder (in
+    # TMPDIR) and its on_exit removes it.
+    with serving(built_index, workers=2, TMPDIR=str(tmp_path)) as srv:
+        assert len(list(tmp_path.glob("search-service-metrics-*"))) == 1
+        for _ in range(10):
+            srv.get("/api/search", params={"q": "mexico"})
+        for _ in range(4):  # whichever worker answers the scrape
+            families = scrape(srv.url)
+            assert value(families["search_http_requests"], "search_http_requests_total",
+                         endpoint="api.search", status="200") == 10
+    assert list(tmp_path.glob("search-service-metrics-*")) == []
 
 
 def test_serve_shares_metrics_between_its_workers(built_index, tmp_path):

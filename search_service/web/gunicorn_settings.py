@@ -14,12 +14,13 @@ documents, and its first queries slower), and at 200 requests a second over thre
 (the count then) a limit of 5,000 restarted each of them every 75 seconds. The app is not preloaded:
 each worker opens the index itself, on its first request, after the fork.
 
-The workers share the answers they work out (answer_cache.py) through a folder that the
-master makes when it starts, before any worker forks, and removes when it exits; set
-SEARCH_SHARED_ANSWERS to use a folder of your own (kept: empty it when the code changes),
-or to `off`. A master killed outright leaves its folder; the next start removes it. Under
-`--preload` the app reads its settings before this hook runs, so the workers keep their
-answers to themselves unless the variable is set beforehand.
+The workers share the answers they work out (answer_cache.py) and their metrics (metrics.py)
+through folders that the master makes when it starts, before any worker forks, and removes
+when it exits. Set SEARCH_SHARED_ANSWERS to use a folder of your own (kept: empty it when the
+code changes), or to `off`; PROMETHEUS_MULTIPROC_DIR likewise (an empty folder). A master
+killed outright leaves its folders; the next start removes them. Under `--preload` the app
+reads its settings before this hook runs, so the workers keep their answers and counts to
+themselves unless the variables are set beforehand.
 """
 from __future__ import annotations
 
@@ -29,41 +30,46 @@ import shutil
 import tempfile
 
 SHARED_ANSWERS_VAR = "SEARCH_SHARED_ANSWERS"
-_PREFIX = "search-service-answers-"
-# A file in the folder that its master holds locked for as long as it runs: a folder whose
-# lock nobody holds belongs to a master that is gone. A lock rather than the master's pid,
-# which another process may have by then, or which another PID namespace may not see.
+METRICS_VAR = "PROMETHEUS_MULTIPROC_DIR"
+# What a server's workers share, each through a folder of the server run's own unless its
+# variable is set: the answers they work out (answer_cache.py) and their metrics (metrics.py).
+RUN_FOLDERS = {SHARED_ANSWERS_VAR: "search-service-answers-", METRICS_VAR: "search-service-metrics-"}
+# A file in each such folder that its master holds locked for as long as it runs: a folder
+# whose lock nobody holds belongs to a master that is gone. A lock rather than the master's
+# pid, which another process may have by then, or which another PID namespace may not see.
 _LOCK = "master.lock"
-_made_folders: list[tuple[str, int]] = []  # (folder, the locked file's descriptor)
+_made_folders: list[tuple[str, str, int]] = []  # (variable, folder, the locked file's descriptor)
 
 
-def make_shared_answers_folder(server=None) -> None:
-    """gunicorn's on_starting hook: a private folder for the workers' shared answers, unless set."""
-    if not os.environ.get(SHARED_ANSWERS_VAR, "").strip():
-        remove_abandoned_folders()
-        folder = tempfile.mkdtemp(prefix=_PREFIX)  # mode 0700: this user's only
-        lock = os.open(os.path.join(folder, _LOCK), os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        _made_folders.append((folder, lock))
-        os.environ[SHARED_ANSWERS_VAR] = folder  # the workers inherit it when they fork
+def make_run_folders(server=None) -> None:
+    """gunicorn's on_starting hook: a private folder for each of RUN_FOLDERS not set, named
+    in the environment that the workers inherit when they fork."""
+    remove_abandoned_folders()
+    for variable, prefix in RUN_FOLDERS.items():
+        if not os.environ.get(variable, "").strip():
+            folder = tempfile.mkdtemp(prefix=prefix)  # mode 0700: this user's only
+            lock = os.open(os.path.join(folder, _LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _made_folders.append((variable, folder, lock))
+            os.environ[variable] = folder
 
 
-def remove_shared_answers_folder(server=None) -> None:
-    """gunicorn's on_exit hook: remove the folder that on_starting made."""
+def remove_run_folders(server=None) -> None:
+    """gunicorn's on_exit hook: remove the folders that on_starting made."""
     while _made_folders:
-        folder, lock = _made_folders.pop()
+        variable, folder, lock = _made_folders.pop()
         shutil.rmtree(folder, ignore_errors=True)
         os.close(lock)
-        if os.environ.get(SHARED_ANSWERS_VAR) == folder:
-            del os.environ[SHARED_ANSWERS_VAR]
+        if os.environ.get(variable) == folder:
+            del os.environ[variable]
 
 
 def remove_abandoned_folders() -> list[str]:
-    """Remove this user's shared-answers folders in the temporary folder whose master is gone
-    (killed before its on_exit ran); the folders removed."""
+    """Remove this user's run folders in the temporary folder whose master is gone (killed
+    before its on_exit ran); the folders removed."""
     removed = []
     for entry in os.scandir(tempfile.gettempdir()):
-        if entry.name.startswith(_PREFIX) and _abandoned(entry):
+        if entry.name.startswith(tuple(RUN_FOLDERS.values())) and _abandoned(entry):
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(entry.path)
     return removed
@@ -99,6 +105,6 @@ SETTINGS = {
     # gunicorn's largest: URLs up to 8 KB reach the app, which answers one over its own limit
     # (4 KB, limits.py) with a JSON 414; gunicorn's default (4094) answered those in HTML.
     "limit_request_line": 8190,
-    "on_starting": make_shared_answers_folder,
-    "on_exit": remove_shared_answers_folder,
+    "on_starting": make_run_folders,
+    "on_exit": remove_run_folders,
 }

@@ -12,9 +12,10 @@
 gunicorn runs several worker processes and a scrape reaches one of them. So that every
 scrape sees the counts of all of them, the counters use prometheus_client's multiprocess
 mode when PROMETHEUS_MULTIPROC_DIR names a folder (each worker writes its own file there;
-a scrape adds them up). `search-service serve` sets this up by itself; under a plain
-`gunicorn wsgi:app` set the variable to an empty folder, emptied before each start.
-Without it each worker counts only the requests it answered itself.
+a scrape adds them up). Under gunicorn (`gunicorn wsgi:app` or `search-service serve`) the
+master makes a fresh folder for each run unless the variable is set (gunicorn_settings.py);
+a variable of your own must name an empty folder, emptied before each start. Without a
+folder (the app run some other way) each process counts only the requests it answered.
 
 prometheus_client picks its mode when it is first imported, so it is imported here only
 when a worker first records a request, never at import time.

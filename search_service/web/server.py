@@ -3,19 +3,13 @@
 Production settings: never debug, never reload; no gunicorn access log (the app writes
 its own JSON lines, which leave the query out unless SEARCH_LOG_QUERIES=1, see
 accesslog.py); gunicorn's `limit_request_line` at its largest (8190 bytes), above the app's
-own URL limit (limits.py), so that the app answers long URLs in JSON. Unless
-PROMETHEUS_MULTIPROC_DIR is set, a fresh folder is made for the workers' shared metrics
-(see metrics.py) and removed when the server stops. Each worker builds its app after the
-fork, as under `gunicorn wsgi:app`, so that it reads the settings the master's hooks made
-(the folder for shared answers, gunicorn_settings.py).
+own URL limit (limits.py), so that the app answers long URLs in JSON. Each worker builds
+its app after the fork, as under `gunicorn wsgi:app`, so that it reads the settings the
+master's hooks made (the folders for shared answers and metrics, gunicorn_settings.py).
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
@@ -35,21 +29,11 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        # In the worker, after the fork: the environment now holds what the hooks set.
-        shared = Config.from_env().shared_answers_dir
-        return create_app(replace(self.config, shared_answers_dir=shared))
+        # In the worker, after the fork: the environment now holds the folders the hooks made.
+        made = Config.from_env()
+        return create_app(replace(self.config, shared_answers_dir=made.shared_answers_dir, metrics_dir=made.metrics_dir))
 
 
 def run_gunicorn(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> None:
     """Serve the app of config with gunicorn's sync workers until interrupted."""
-    own_metrics_dir = None
-    if config.metrics_dir is None:
-        own_metrics_dir = tempfile.mkdtemp(prefix="search-service-metrics-")
-        # Set before the workers fork; they import prometheus_client on their first request.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
-        config = replace(config, metrics_dir=Path(own_metrics_dir))
-    try:
-        _Gunicorn(config, {**SETTINGS, "bind": f"{host}:{port}", "workers": workers or SETTINGS["workers"]}).run()
-    finally:
-        if own_metrics_dir:
-            shutil.rmtree(own_metrics_dir, ignore_errors=True)
+    _Gunicorn(config, {**SETTINGS, "bind": f"{host}:{port}", "workers": workers or SETTINGS["workers"]}).run()
