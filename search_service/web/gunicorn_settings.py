@@ -48,8 +48,11 @@ def make_run_folders(server=None) -> None:
     for variable, prefix in RUN_FOLDERS.items():
         if not os.environ.get(variable, "").strip():
             folder = tempfile.mkdtemp(prefix=prefix)  # mode 0700: this user's only
-            lock = os.open(os.path.join(folder, _LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+            # Locked before it takes its name, so that another start never finds it unlocked.
+            pending = os.path.join(folder, _LOCK + ".new")
+            lock = os.open(pending, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(lock, fcntl.LOCK_EX)
+            os.rename(pending, os.path.join(folder, _LOCK))
             _made_folders.append((variable, folder, lock))
             os.environ[variable] = folder
 
