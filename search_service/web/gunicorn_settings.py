@@ -70,11 +70,14 @@ def remove_run_folders(server=None) -> None:
 def remove_abandoned_folders() -> list[str]:
     """Remove this user's run folders in the temporary folder whose master is gone (killed
     before its on_exit ran); the folders removed."""
-    removed = []
-    for entry in os.scandir(tempfile.gettempdir()):
-        if entry.name.startswith(tuple(RUN_FOLDERS.values())) and _abandoned(entry):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(entry.path)
+    try:
+        with os.scandir(tempfile.gettempdir()) as entries:
+            removed = [entry.path for entry in entries
+                       if entry.name.startswith(tuple(RUN_FOLDERS.values())) and _abandoned(entry)]
+    except OSError:  # a temporary folder that cannot be listed: nothing to sweep, no reason not to start
+        return []
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
     return removed
 
 
