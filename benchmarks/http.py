@@ -62,8 +62,9 @@ def gunicorn(app: str, index: Path | None, log: Path, workers: int | None = None
     port = free_port()
     env = dict(os.environ)
     env.pop("SEARCH_RATE_LIMIT", None)  # the product's optional per-client limit would throttle wrk
-    # The workers share their counters, as under `search-service serve`, so that one scrape of
-    # /metrics tells how many answers came from the answer caches.
+    # The workers share their counters, so that one scrape of /metrics tells how many answers
+    # came from the answer caches: in a folder of the benchmark's own (gunicorn's hooks make one
+    # too, but a checkout from before them, measured beside this one, would not).
     metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
     env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     if index is not None:
