@@ -150,7 +150,7 @@ def test_plain_gunicorn_shares_metrics_between_its_workers(built_index, tmp_path
 
 
 def test_serve_shares_metrics_between_its_workers(built_index, tmp_path):
-    # `search-service serve` makes the multiprocess folder itself (in TMPDIR) and removes it on exit.
+    # The same hooks under `search-service serve`: the folder in TMPDIR, removed on exit.
     with serve_command(built_index, tmp_path, workers=2) as url:
         assert len(list(tmp_path.glob("search-service-metrics-*"))) == 1
         for _ in range(10):

@@ -12,6 +12,8 @@ from search_service.models import Document
 from search_service.snippets import Snippets, _StoredTokens, _tokens
 from search_service.token_spans import CHARLIMIT, CUT, decode, term_hash
 
+from .test_snippets import spans_of
+
 TEXTS = [
     "fox",
     "The quick brown fox jumps over the lazy dog.",
@@ -19,11 +21,6 @@ TEXTS = [
     "López, U.S. border; e.g. 3.14 fox.dog — naïve café, Straße, ﬁnance 日本語のテキスト",
     "-" * 300 + " a long gap, then words " + "x" * 300,  # pieces of 256 characters or more
 ]
-
-
-def spans_of(text: str) -> bytes | None:
-    """What ingest stores for a document with this text."""
-    return preanalyse(Document(id="0" * 16, source="t.txt", text=text)).spans
 
 
 @pytest.mark.parametrize("text", TEXTS)
