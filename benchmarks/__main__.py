@@ -1,4 +1,4 @@
-"""Performance benchmark (issue 5): ours beside SQLite FTS5 and a Flask "hello" app, one run.
+"""Performance benchmark (issue 5): ours beside SQLite FTS5, a Flask "hello" app and naive Whoosh, one run.
 
     python -m benchmarks                       # 10k and 100k documents, every part (~18 min on 2 cores)
     python -m benchmarks --quick               # smoke run: 10k, short loads, small samples, no README
@@ -158,6 +158,14 @@ def run_http(n: int, args, index: Path) -> dict:
         out["hello"] = http.run_loads("benchmarks.hello_app:app", None, {"zipf": zipf_paths}, seconds,
                                       folder / "gunicorn-hello.log", warm)
         log(f"{label}:   {out['hello']['zipf']['rps']:.0f} req/s")
+        naive_loads = {"zipf": zipf_paths, "distinct": distinct_paths}
+        log(f"{label}: HTTP, naive Whoosh (benchmarks/naive_app.py) on the same index: warm-up as above, then "
+            f"{', '.join(naive_loads)} for {seconds} s each")
+        out["naive"] = http.run_loads("benchmarks.naive_app:app", index, naive_loads, seconds,
+                                      folder / "gunicorn-naive.log", warm, warm_paths, args.warm_seconds)
+        for load in naive_loads:
+            w = out["naive"][load]
+            log(f"{label}:   {load}: {w['rps']:.0f} req/s, p99 {w['p99_ms']} ms")
     distinct_log, repeat = queries.repeat_stats(zipf)
     _, repeat_both = queries.repeat_stats(zipf_both)
     # Of the continuation's requests, the share that repeat a query asked before (in either part).
@@ -168,7 +176,7 @@ def run_http(n: int, args, index: Path) -> dict:
                        "distinct_list": len(distinct),
                        "workers_note": (f"as {conf.name} says ({out['ours']['workers']})" if conf
                                         else f"cores × 2 = {out['ours']['workers']}, no gunicorn.conf.py")}
-    for app in ("ours", "ours_nginx", "hello"):
+    for app in ("ours", "ours_nginx", "hello", "naive"):
         for load in loads:
             out.get(app, {}).get(load, {}).pop("raw", None)
     return out

@@ -32,7 +32,8 @@ def plot(results: dict, path: Path) -> Path | None:
     ax = axes[1]
     series = (("ours", "zipf", "ours, Zipf log", "tab:blue", "o-"),
               ("ours", "distinct", "ours, distinct queries", "tab:blue", "s--"),
-              ("hello", "zipf", 'Flask "hello"', "tab:green", "^-"))
+              ("hello", "zipf", 'Flask "hello"', "tab:green", "^-"),
+              ("naive", "zipf", "naive Whoosh, Zipf log", "tab:red", "v-"))
     for app, load, label, colour, style in series:
         pts = [(r["n"], r["http"][app][load]["rps"]) for r in sizes
                if app in r.get("http", {}) and load in r["http"][app]]
