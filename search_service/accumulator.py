@@ -37,7 +37,8 @@ from .postings_file import PostingsFile, Unreadable, term_arrays
 from .sized_lru import SizedLRU
 from .ranking import BM25
 
-# Postings kept per generation (16 bytes each with their scores: ~80 MB). A query's terms
+# Postings kept per generation (12 bytes each with their scores: ~60 MB; the starts of their
+# positions, kept by the same budget, 4 bytes each: ~20 MB). A query's terms
 # are read from the index again only when they fell out of this.
 POSTINGS_BUDGET = 5_000_000
 # Filter masks kept per generation, in bytes (one byte per document each).
@@ -240,10 +241,10 @@ class FirstStage:
 @dataclass
 class TermPostings:
     """A term's postings over every segment (deleted documents included): document numbers
-    in order, frequencies, and each one's BM25 score."""
+    in order and each one's BM25 score. The frequencies they were scored from are not kept:
+    at the postings' budget they were 20 MB of a worker's memory, read by nothing else."""
 
     docs: np.ndarray  # int32
-    weights: np.ndarray  # float32, as stored
     scores: np.ndarray  # float64
 
     def among(self, docnums: np.ndarray) -> np.ndarray:
@@ -587,7 +588,7 @@ class Accumulator:
         try:
             key = (field, self.searcher.schema[field].to_bytes(text))
         except (KeyError, ValueError):
-            return TermPostings(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0))
+            return TermPostings(np.zeros(0, np.int32), np.zeros(0))
         cached = self._terms.get(key)
         if cached is None:
             cached = self._read_postings(*key)
@@ -597,14 +598,12 @@ class Accumulator:
     def _read_postings(self, field: str, text: bytes) -> TermPostings:
         found = self._file.read(field, text) if self._file is not None else None
         docs, weights = found if found is not None else term_arrays(self.searcher, field, text)
-        postings = TermPostings(docs, weights, np.zeros(0))
-        if len(postings.docs):
-            # Whoosh scores a frequency (stored as float32) and a length as Python floats: the
-            # scorer's own arithmetic on float64 arrays gives each document the same score.
-            scores = self._formula(field, text, len(docs))._score(postings.weights.astype(np.float64),
-                                                                  self.lengths(field)[postings.docs])
-            postings.scores = np.asarray(scores, dtype=np.float64)
-        return postings
+        if not len(docs):
+            return TermPostings(docs, np.zeros(0))
+        # Whoosh scores a frequency (stored as float32) and a length as Python floats: the
+        # scorer's own arithmetic on float64 arrays gives each document the same score.
+        scores = self._formula(field, text, len(docs))._score(weights.astype(np.float64), self.lengths(field)[docs])
+        return TermPostings(docs, np.asarray(scores, dtype=np.float64))
 
     def _formula(self, field: str, text: bytes, df: int):
         """What scores a term's (frequency, length) arrays: for the product's BM25, its formula

@@ -294,6 +294,17 @@ def test_exact_scores_are_whooshs_scores(index):
         assert scores.tolist() == pytest.approx([everything[d] for d in some.tolist()], rel=1e-12)
 
 
+def test_a_cached_term_keeps_its_documents_and_scores_alone(index):
+    """12 bytes a posting (what POSTINGS_BUDGET's memory is reckoned from): the frequencies
+    the scores came from are not kept."""
+    arrays = accumulator(index.searcher(), FACETS)
+    for text in ("fox", "dog", "quick"):
+        postings = arrays.postings("content", text)
+        held = [value for value in vars(postings).values() if isinstance(value, np.ndarray)]
+        assert len(postings.docs) > 0
+        assert sum(array.nbytes for array in held) == 12 * len(postings.docs)
+
+
 def test_the_first_stage_counts_what_whoosh_counts(index):
     searcher = index.searcher()
     arrays = accumulator(searcher, FACETS)
