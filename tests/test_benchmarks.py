@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-from benchmarks import corpus, fts5, http, nginx, perf_report, queries, report
+from benchmarks import corpus, fts5, http, memory_soak, nginx, perf_report, queries, report
 
 needs_reuters = pytest.mark.skipif(not corpus.REUTERS.exists(), reason="shared bench corpus not present")
 
@@ -112,6 +112,12 @@ def test_naive_whoosh_app_answers_from_the_served_generation(built_index, monkey
     answer = naive.app.test_client().get("/api/search", query_string={"q": "migrants"}).get_json()
     assert answer["total"] >= 1 and 1 <= len(answer["results"]) <= 10
     assert any("<b" in hit["snippet"] and "migrants" in hit["snippet"].lower() for hit in answer["results"])
+
+
+def test_memory_soak_without_a_built_index_says_how_to_build_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(corpus, "OUT", tmp_path)
+    assert memory_soak.main(["--size", "10k", "--seconds", "1"]) == 2
+    assert "python -m benchmarks --sizes 10k --only build" in capsys.readouterr().err
 
 
 @needs_reuters
