@@ -101,7 +101,7 @@ SOCIAL_WORDS = {
     "facebook", "twitter", "x", "instagram", "youtube", "linkedin", "pinterest", "reddit",
     "tiktok", "whatsapp", "telegram", "tumblr", "mastodon", "bluesky", "threads", "email",
     "e-mail", "mail", "print", "share", "tweet", "rss", "feed", "copy", "link", "flipboard",
-    "pocket", "vk", "weibo", "wechat", "snapchat", "messenger", "sms", "whatsapp",
+    "pocket", "vk", "weibo", "wechat", "snapchat", "messenger", "sms",
 }
 
 # A heading that opens a list of other pages (related, recommended, more of the site) in a
