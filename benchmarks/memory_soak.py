@@ -24,7 +24,7 @@ def sample(pids: list[int], label: str, stop: threading.Event, peaks: dict[int, 
     """Print the workers' VmRSS every 10 s until stop is set, keeping each one's peak."""
     started = time.monotonic()
     while not stop.wait(10):
-        rss = {pid: http.memory_mb(pid)["rss"] for pid in pids}
+        rss = {pid: http.rss_mb(pid) for pid in pids}
         for pid, mb in rss.items():
             peaks[pid] = max(peaks.get(pid, 0.0), mb)
         print(f"  {label} +{time.monotonic() - started:.0f} s: VmRSS {', '.join(f'{mb:.0f}' for mb in rss.values())} MB",
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     with http.gunicorn("wsgi:app", index, folder / "soak" / "gunicorn.log") as (base, master):
         http.warm(base, ["/api/search?q=oil"], 1)
         pids = http.workers_of(master)
-        first = [http.memory_mb(pid)["rss"] for pid in pids]
+        first = [http.rss_mb(pid) for pid in pids]
         print(f"{len(pids)} workers on {index}; after one query: VmRSS "
               f"{', '.join(f'{mb:.0f}' for mb in first)} MB", flush=True)
         for label, paths in (("distinct", distinct), ("Zipf log", zipf), ("distinct again", distinct)):
@@ -64,7 +64,9 @@ def main(argv=None) -> int:
             requests += result["requests"]
             print(f"{label}: {result['rps']:.0f} req/s, {result['requests']:,} requests, "
                   f"{result['non_2xx'] + result['socket_errors']} errors", flush=True)
-        final = [http.memory_mb(p)["rss"] for p in pids]
+        final = [http.rss_mb(pid) for pid in pids]
+        for pid, mb in zip(pids, final):
+            peaks[pid] = max(peaks.get(pid, 0.0), mb)
     print(f"{requests:,} requests; worker VmRSS at the end {', '.join(f'{mb:.0f}' for mb in final)} MB, "
           f"peak {', '.join(f'{mb:.0f}' for mb in peaks.values())} MB")
     return 0

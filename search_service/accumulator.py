@@ -38,8 +38,8 @@ from .sized_lru import SizedLRU
 from .ranking import BM25
 
 # Postings kept per generation (12 bytes each with their scores: ~60 MB; the starts of their
-# positions, kept by the same budget, 4 bytes each: ~20 MB). A query's terms
-# are read from the index again only when they fell out of this.
+# positions, kept by the same budget, 4 bytes each: ~20 MB). A query's terms are read from
+# the index again only when they fell out of this.
 POSTINGS_BUDGET = 5_000_000
 # Filter masks kept per generation, in bytes (one byte per document each).
 MASKS_BUDGET = 16_000_000
