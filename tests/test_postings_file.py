@@ -86,15 +86,25 @@ def _each(searcher, text: str):
         matcher.next()
 
 
-@pytest.mark.parametrize("per_document_reads", [0, 10_000], ids=["one read per word", "one read per document"])
-def test_phrases_are_found_from_the_files_positions(served, monkeypatch, per_document_reads):
-    monkeypatch.setattr("search_service.accumulator.PER_DOCUMENT_READS", per_document_reads)
+def test_phrases_are_found_from_the_files_positions(served, monkeypatch):
     searcher = served.searcher()
     walked = sorted(searcher.docs_for_query(wq.Phrase(RANK_FIELD, ["lazi", "dog"])))
     monkeypatch.setattr("search_service.accumulator._Positions", None)  # no reading from Whoosh
     arrays = Accumulator(searcher, FACETS)
     assert arrays.phrase_docs(RANK_FIELD, ("lazi", "dog")).tolist() == walked
     assert walked
+
+
+def test_a_words_positions_in_a_few_documents_are_picked_from_one_read(served, monkeypatch):
+    searcher = served.searcher()
+    monkeypatch.setattr("search_service.accumulator._Positions", None)  # no reading from Whoosh
+    arrays = Accumulator(searcher, FACETS)
+    text = max(arrays._file.positions_table[RANK_FIELD], key=lambda t: len(arrays.postings(RANK_FIELD, t).docs))
+    docs = arrays.postings(RANK_FIELD, text).docs[1::2]  # every other document of the word's
+    whoosh_positions = {m.id(): m.value_as("positions") for m in _each(searcher, text)}
+    assert len(docs) > 2 and any(len(whoosh_positions[d]) > 1 for d in docs.tolist())
+    keys = arrays._positions_in(RANK_FIELD, text, docs).tolist()
+    assert keys == [(doc << 32) + p for doc in docs.tolist() for p in whoosh_positions[doc]]
 
 
 def test_the_accumulator_reads_long_lists_from_the_file(served, monkeypatch):
