@@ -25,12 +25,13 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.fields import ID, STORED, Schema
+from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document, SkippedFile
 from .postings_file import Unreadable, write_arrays
 from .segment_writer import BulkSegmentWriter
+from .stored_documents import FEEDBACK_FIELD, feedback_column
 from .vocabulary import read_counts, write_vocabulary
 
 CURRENT = "CURRENT"
@@ -65,6 +66,9 @@ SCHEMA = Schema(
     content=AnalysedText(),
     # Where the text's tokens stand, for snippets (token_spans.py).
     spans=STORED(),
+    # What pseudo-relevance feedback reads of the document (stored_documents.py): a column,
+    # read without the stored fields.
+    feedback=COLUMN(),
 )
 
 # Fields searched by a query's words and phrases (title and text: `content` holds both).
@@ -360,6 +364,7 @@ def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[s
         _stored_title=doc.title,
         _stored_author=doc.author,
         spans=analysed.spans,
+        **{FEEDBACK_FIELD: feedback_column(doc.title, doc.text, analysed.fields["content"])},
     )
     words.update(analysed.words)
     return doc

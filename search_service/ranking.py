@@ -154,12 +154,15 @@ class FeedbackTerms:
     counts: tuple[int, ...]
 
 
-def feedback_terms(words: Sequence[str]) -> FeedbackTerms:
-    """A document's FeedbackTerms from its index words, in order."""
+def feedback_terms(words: Sequence[str] | dict[str, int], length: int | None = None) -> FeedbackTerms:
+    """A document's FeedbackTerms from its index words, in order (or their counts, in order
+    of first use, and how many words they count: `length`)."""
     stops = _stop_stems()
-    counted = [(word, count) for word, count in Counter(words).items()
+    counts = words if isinstance(words, dict) else Counter(words)
+    counted = [(word, count) for word, count in counts.items()
                if word not in stops and len(word) > 1 and not word.isdigit()]
-    return FeedbackTerms(len(words), tuple(w for w, _ in counted), tuple(c for _, c in counted))
+    return FeedbackTerms(len(words) if length is None else length,
+                         tuple(w for w, _ in counted), tuple(c for _, c in counted))
 
 
 def feedback_weights(
