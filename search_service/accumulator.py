@@ -217,10 +217,12 @@ def arrays_ranking(tiers: list[wq.Query]) -> LooseWords | ExactPhrase | None:
 
 @dataclass
 class Candidates:
-    """The documents of one tier (sorted numbers) that may be among its `wanted` best."""
+    """The documents of one tier (sorted numbers) that may be among its `wanted` best, and
+    the scores of their words (without their phrases) as the stage summed them."""
 
     docs: np.ndarray
     wanted: int
+    words: np.ndarray | None = None
 
 
 @dataclass
@@ -399,23 +401,31 @@ class Accumulator:
         score = self._words_score(phrase.field, phrase.words, docs) * phrase.boost
         return FirstStage(len(docs), docs, [_candidates(docs, score, score, wanted)])
 
-    def ranked(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def ranked(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray,
+               words: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The given documents (sorted numbers) best first, and their final scores: ties go
-        to the lower document number, as in Whoosh's walk."""
-        scores = self.scores(ranking, docs)
+        to the lower document number, as in Whoosh's walk. `words`: as for scores."""
+        scores = self.scores(ranking, docs, words)
         order = np.lexsort((docs, -scores))
         return docs[order], scores[order]
 
-    def scores(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray) -> np.ndarray:
+    def scores(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray,
+               words: np.ndarray | None = None) -> np.ndarray:
         """Final scores of a few documents (sorted numbers) the ranking matches: their words'
-        scores, and the phrases found in them, side by side, from their positions."""
+        scores (`words`, when a stage has summed them: Candidates.words), and the phrases
+        found in them, side by side, from their positions."""
         if isinstance(ranking, ExactPhrase):
+            if words is not None:  # the stage scored its documents exactly
+                return words
             return self._words_score(ranking.field, ranking.words, docs) * ranking.boost
-        score = np.zeros(len(docs))
-        for term in (t for word in ranking.words + ranking.extra for t in word):
-            postings = self.postings(term.field, term.text)
-            at, found = postings.where(docs)
-            score[found] += postings.scores[at] * term.boost if term.boost != 1.0 else postings.scores[at]
+        if words is not None:
+            score = words.copy()
+        else:
+            score = np.zeros(len(docs))
+            for term in (t for word in ranking.words + ranking.extra for t in word):
+                postings = self.postings(term.field, term.text)
+                at, found = postings.where(docs)
+                score[found] += postings.scores[at] * term.boost if term.boost != 1.0 else postings.scores[at]
         for phrase in ranking.phrases:
             with_phrase = np.isin(docs, self._find_phrase(phrase.field, phrase.words, docs, self.positions))
             if with_phrase.any():
@@ -543,8 +553,9 @@ class Accumulator:
 
         Summed by one bincount over every term's postings: a fancy-indexed add per term made
         the feedback words a fifth of a query at 100k documents (16 words, each thousands of
-        postings). Only candidates are chosen with these sums, and the candidates' scores are
-        worked out again exactly, so adding in another order changes no answer.
+        postings). The candidates' final scores start from these sums (Candidates.words):
+        added in another order than term by term, they differ from those in the last bits
+        at most, as the arrays' sums differ from Whoosh's.
         """
         where, values = [], []
         for term in (t for word in words for t in word):
@@ -700,24 +711,31 @@ def _candidates(docs: np.ndarray, low: np.ndarray, high: np.ndarray, wanted: int
     down than that).
     """
     if wanted <= 0:
-        return Candidates(docs[:0], 0)
+        return Candidates(docs[:0], 0, low[:0])
     if len(docs) <= wanted:
-        return Candidates(docs, wanted)
+        return Candidates(docs, wanted, low)
     threshold = np.partition(low, len(low) - wanted)[len(low) - wanted]
     maybe = high >= threshold - abs(threshold) * TOLERANCE
-    return Candidates(_best(docs[maybe], low[maybe], candidate_count(wanted)), wanted)
+    docs, low = docs[maybe], low[maybe]
+    chosen = _best_of(low, candidate_count(wanted))
+    return Candidates(docs[chosen], wanted, low[chosen])
 
 
 def _best(docs: np.ndarray, scores: np.ndarray, keep: int) -> np.ndarray:
     """The `keep` documents of highest score, ties to the lower document number (Whoosh's
     order), as sorted document numbers (docs is sorted)."""
-    if len(docs) <= keep:
-        return docs
+    return docs if len(docs) <= keep else docs[_best_of(scores, keep)]
+
+
+def _best_of(scores: np.ndarray, keep: int) -> np.ndarray | slice:
+    """Which of the scores (of sorted documents) are the `keep` highest, ties to the first."""
+    if len(scores) <= keep:
+        return slice(None)
     kth = np.partition(scores, len(scores) - keep)[len(scores) - keep]
     chosen = scores > kth
     ties = np.flatnonzero(scores == kth)[:keep - int(chosen.sum())]
     chosen[ties] = True
-    return docs[chosen]
+    return chosen
 
 
 # Per searcher, so per index generation: an ingest's new generation gets new arrays, and the

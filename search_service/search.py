@@ -290,7 +290,7 @@ def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filter
     hits = []
     for candidates in stage.candidates:
         if len(candidates.docs):
-            docs, scores = arrays.ranked(ranking, candidates.docs)
+            docs, scores = arrays.ranked(ranking, candidates.docs, candidates.words)
             hits += [_Scored(searcher, d, s) for d, s in zip(docs[:candidates.wanted].tolist(),
                                                              scores[:candidates.wanted].tolist())]
     counted = _listed_facets(arrays.facets_of(stage.docs)) if facets else {}

@@ -294,6 +294,21 @@ def test_exact_scores_are_whooshs_scores(index):
         assert scores.tolist() == pytest.approx([everything[d] for d in some.tolist()], rel=1e-12)
 
 
+def test_candidates_carry_their_words_scores_as_the_stage_summed_them(index):
+    """What lets the exact scores start from the stage's sums: the candidates' words score
+    what scoring them afresh gives (phrases then add the same on top)."""
+    searcher = index.searcher()
+    arrays = accumulator(searcher, FACETS)
+    for q in ("quick brown fox", "lazy dog", '"lazy dog"', "dog dog fox"):
+        ranking = arrays_ranking(plan(parse(q), searcher.reader()).tiers)
+        for candidates in arrays.stage(ranking, None, 10).candidates:
+            assert len(candidates.words) == len(candidates.docs)
+            fresh = arrays.scores(ranking, candidates.docs)
+            assert arrays.scores(ranking, candidates.docs, candidates.words).tolist() == pytest.approx(fresh.tolist(), rel=1e-12)
+            assert arrays.ranked(ranking, candidates.docs, candidates.words)[0].tolist() == \
+                arrays.ranked(ranking, candidates.docs)[0].tolist()
+
+
 def test_a_cached_term_keeps_its_documents_and_scores_alone(index):
     """12 bytes a posting (what POSTINGS_BUDGET's memory is reckoned from): the frequencies
     the scores came from are not kept."""
