@@ -22,6 +22,7 @@ from array import array
 from .analysis import Analysed, content, terms
 from .ranking import FeedbackTerms, feedback_terms
 from .sized_lru import SizedLRU
+from .stored_fields import StoredFieldsFile
 
 # Feedback reads the start of each top document: the part a page's topic shows in, at a
 # bounded cost for long pages.
@@ -77,6 +78,8 @@ class StoredDocuments:
         self._searcher = weakref.ref(searcher)  # the cache lives as long as its searcher
         self._fields = SizedLRU(FIELDS_BUDGET)
         self._feedback = SizedLRU(FEEDBACK_BUDGET)
+        # None: segments of another layout than whoosh3's (the searcher reads them).
+        self._file = StoredFieldsFile.open(searcher)
         reader = searcher.reader()
         # None: a generation written before the column (its terms are worked out from the text).
         written = FEEDBACK_FIELD in searcher.schema and reader.has_column(FEEDBACK_FIELD)
@@ -86,7 +89,7 @@ class StoredDocuments:
         """The document's stored fields (shared: not to be changed)."""
         found = self._fields.get(docnum)
         if found is None:
-            found = self._searcher().stored_fields(docnum)
+            found = self._file.fields(docnum) if self._file is not None else self._searcher().stored_fields(docnum)
             size = (len(found.get("text") or "") + len(found.get("title") or "") + len(found.get("spans") or b"")
                     + FIELDS_OVERHEAD)
             self._fields.put(docnum, found, size)
