@@ -216,7 +216,8 @@ def profile_summary(prof: dict) -> list[str]:
                      f"{_share(search, 'of which exact')} (of which reading positions from Whoosh's blocks, for "
                      f"words the generation's positions file lacks, {_share(search, 'of which candidates')}), and "
                      f"Whoosh walks (queries the arrays do not rank) {_share(search, 'of which Whoosh')}. Snippets and titles "
-                     f"take {_share(search, 'snippets')}; parsing, planning and stored fields are small.")
+                     f"take {_share(search, 'snippets')}, reading the hits' stored fields {_share(search, 'stored fields')}; "
+                     f"parsing and planning are small.")
     if web:
         lines.append(f"- **HTTP**: `SearchIndex.search` is {_share(web, 'of which SearchIndex')} of a request "
                      f"through the Flask app; JSON encoding and parameter checks are not where the time goes, "

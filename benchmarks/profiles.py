@@ -29,7 +29,7 @@ SEARCH_STAGES = [
     ("snippets and titles (Snippets)", ("search_service/snippets.py", "snippet")),
     ("", ("search_service/snippets.py", "title")),
     ("did you mean (_suggestion)", ("search_service/search.py", "_suggestion")),
-    ("stored fields (hit.fields)", ("whoosh/searching.py", "fields")),
+    ("stored fields (StoredDocuments.fields)", ("search_service/stored_documents.py", "fields")),
 ]
 INGEST_STAGES = [
     ("reading files (read_file)", ("search_service/sources.py", "read_file")),
