@@ -46,6 +46,10 @@ MASKS_BUDGET = 16_000_000
 # Positions of a term in a document read from Whoosh's blocks (a generation without a
 # positions file), kept per generation, for phrases (~200 bytes each).
 POSITIONS_BUDGET = 50_000
+# A word's positions in a few documents are picked from one read of the stretch that holds
+# them, unless it is longer than this many positions and this many times those wanted.
+MAX_STRETCH = 65_536
+STRETCH_PER_POSITION = 64
 # Documents of exact phrases kept per generation (4 bytes each).
 PHRASES_BUDGET = 2_000_000
 # Documents scored exactly at the most: this many, or four pages' worth of the page
@@ -486,12 +490,18 @@ class Accumulator:
             # (22 documents a word at the median, in ~11 KB of positions).
             begins = starts[at].astype(np.int64)
             counts = starts[at + 1].astype(np.int64) - begins
-            first = int(begins[0])
-            stretch = self._file.positions(*key, first, int(starts[at[-1] + 1]))
-            # The index in `stretch` of each position wanted: each document's run of them.
-            runs = np.cumsum(counts)
-            picked = np.arange(runs[-1]) + np.repeat(begins - first - (runs - counts), counts)
             owners = np.repeat(docs[found].astype(np.int64), counts)
+            first, end = int(begins[0]), int(starts[at[-1] + 1])
+            runs = np.cumsum(counts)
+            if end - first > max(MAX_STRETCH, STRETCH_PER_POSITION * int(runs[-1])):
+                # A word in most documents, asked for a few (a query of function words
+                # alone): a read per document rather than megabytes of others' positions.
+                wanted = np.concatenate([self._file.positions(*key, b, b + c)
+                                         for b, c in zip(begins.tolist(), counts.tolist())])
+                return (owners << 32) + wanted.astype(np.int64)
+            stretch = self._file.positions(*key, first, end)
+            # The index in `stretch` of each position wanted: each document's run of them.
+            picked = np.arange(runs[-1]) + np.repeat(begins - first - (runs - counts), counts)
             return (owners << 32) + stretch[picked].astype(np.int64)
         form = self.searcher.schema[field].format
         if not form.supports("positions"):

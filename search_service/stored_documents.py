@@ -106,7 +106,6 @@ class StoredDocuments:
             self._feedback.put(docnum, found, max(1, len(found.words)))
         return found
 
-
     def _column_value(self, docnum: int) -> bytes:
         """The document's value in the column (empty for a document added without one: a
         segment written by other code holds none, or none past its last document that had one)."""

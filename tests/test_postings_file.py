@@ -95,7 +95,10 @@ def test_phrases_are_found_from_the_files_positions(served, monkeypatch):
     assert walked
 
 
-def test_a_words_positions_in_a_few_documents_are_picked_from_one_read(served, monkeypatch):
+@pytest.mark.parametrize("max_stretch", [1_000_000, 0], ids=["one read", "a read per document"])
+def test_a_words_positions_in_a_few_documents_are_picked_from_one_read(served, monkeypatch, max_stretch):
+    monkeypatch.setattr("search_service.accumulator.MAX_STRETCH", max_stretch)
+    monkeypatch.setattr("search_service.accumulator.STRETCH_PER_POSITION", 0 if max_stretch == 0 else 64)
     searcher = served.searcher()
     monkeypatch.setattr("search_service.accumulator._Positions", None)  # no reading from Whoosh
     arrays = Accumulator(searcher, FACETS)
