@@ -9,8 +9,10 @@ Parts: build (index build time, ours vs FTS5), query (latency), http (gunicorn +
 worker memory), memory (worker RSS alone, when http is not run), ingest (.txt and .html
 pages end to end, trafilatura and FTS5 build beside), profile (cProfile of search and
 ingest). Generated corpora and indexes go to benchmarks/out/perf/ (git-ignored); the
-results are merged into benchmarks/out/perf/results.json and rendered into the
-"performance" section of benchmarks/README.md with the plot benchmarks/performance.png.
+results are merged into benchmarks/results.json (kept in the repository: numbers only, so
+that the README can be rendered again, and a run of some sizes or parts merged in, on a
+fresh checkout without the hour the 1M build takes) and rendered into the "performance"
+section of benchmarks/README.md with the plot benchmarks/performance.png.
 HTTP loads are run at sizes up to 100k only.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .report import machine_line, write_section
 PARTS = ("build", "query", "http", "memory", "ingest", "profile")
 HERE = Path(__file__).resolve().parent
 HTTP_MAX_DOCS = 100_000
+RESULTS = HERE / "results.json"
 
 
 def log(message: str) -> None:
@@ -253,7 +256,7 @@ def main(argv=None) -> int:
     command = "python -m benchmarks" + ("" if not argv else " " + shlex.join(argv))
     started = time.monotonic()
     corpus.OUT.mkdir(parents=True, exist_ok=True)
-    results_path = corpus.OUT / ("results-quick.json" if args.quick else "results.json")
+    results_path = corpus.OUT / "results-quick.json" if args.quick else RESULTS
     if args.render:
         return render(load(results_path), args)
     fresh: dict = {"sizes": {}}

@@ -1,8 +1,8 @@
 """Bench corpora: Reuters-21578 and deterministic scale-ups of it, in three shapes.
 
 The collection is read at run time from ../shared/bench/corpus/reuters21578/docs.jsonl.gz
-(research-only licence: everything derived from it is written under benchmarks/out/, which
-git ignores, never into the repository).
+(research-only licence: the corpora, indexes and query files made from it are written under
+benchmarks/out/, which git ignores, never into the repository; only measurements are kept).
 
 Scale-up recipe (`documents(n)`): the first min(n, 21,578) documents are the Reuters stories
 themselves, in NEWID order. Document i beyond them is a new story built with
