@@ -1,6 +1,7 @@
 """Performance benchmark (issue 5): ours beside SQLite FTS5, a Flask "hello" app and naive Whoosh, one run.
 
-    python -m benchmarks                       # 10k and 100k documents, every part (~18 min on 2 cores)
+    pip install -e '.[bench]'                  # trafilatura and matplotlib (else their parts are left out)
+    python -m benchmarks                       # 10k and 100k documents, every part (~11-18 min on 2 cores)
     python -m benchmarks --quick               # smoke run: 10k, short loads, small samples, no README
     python -m benchmarks --sizes 1m --only build    # the 1M build (opt-in; ~40 min)
     python -m benchmarks --sizes 10k --only query,http
@@ -203,6 +204,8 @@ def run_ingest(args) -> dict:
     traf = ingest_speed.trafilatura_speed(html, args.trafilatura_pages)
     if traf:
         out["trafilatura"] = traf
+    else:
+        log("ingest:   trafilatura is not installed (pip install -e '.[bench]'): its row is left out")
     jsonl = corpus.write_jsonl(folder / f"jsonl-{n}" / "docs.jsonl", n)
     out["fts5_build"] = ingest_speed.build_fts5(jsonl, folder / "fts5.sqlite")
     for key in ("index-txt", "index-html"):
@@ -281,9 +284,11 @@ def main(argv=None) -> int:
 def render(results: dict, args) -> int:
     markdown = perf_report.render(results, corpus.__doc__.split("\n\n", 1)[1], queries.__doc__)
     if args.write_readme:
-        plot.plot(results, HERE / "performance.png")
+        plotted = plot.plot(results, HERE / "performance.png")
         write_section("performance", markdown)
-        log("wrote benchmarks/README.md (section performance) and benchmarks/performance.png")
+        log("wrote benchmarks/README.md (section performance)" + (
+            " and benchmarks/performance.png" if plotted else
+            "; the plot is unchanged: matplotlib is not installed (pip install -e '.[bench]')"))
     else:
         print(markdown)
     return 0
