@@ -734,7 +734,7 @@ def _candidates(docs: np.ndarray, low: np.ndarray, high: np.ndarray, wanted: int
 def _best(docs: np.ndarray, scores: np.ndarray, keep: int) -> np.ndarray:
     """The `keep` documents of highest score, ties to the lower document number (Whoosh's
     order), as sorted document numbers (docs is sorted)."""
-    return docs if len(docs) <= keep else docs[_best_of(scores, keep)]
+    return docs[_best_of(scores, keep)]
 
 
 def _best_of(scores: np.ndarray, keep: int) -> np.ndarray | slice:

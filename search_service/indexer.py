@@ -30,8 +30,8 @@ from whoosh.fields import COLUMN, ID, STORED, Schema
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document, SkippedFile
 from .postings_file import Unreadable, write_arrays
+from .ranking import document_feedback_terms
 from .segment_writer import BulkSegmentWriter
-from .stored_documents import FEEDBACK_FIELD, feedback_column
 from .vocabulary import read_counts, write_vocabulary
 
 CURRENT = "CURRENT"
@@ -44,6 +44,9 @@ WRITER_MEMORY_MB = 256  # postings a segment writer holds before it sorts them o
 # one document length and one term frequency) plus the title at TITLE_WEIGHT of that; see
 # search_service/ranking.py and benchmarks/README.md for what each choice measured.
 RANK_FIELD = "content"
+# A column of each document's FeedbackTerms (ranking.py), what pseudo-relevance feedback
+# reads of it: worked out here, read without the stored fields (stored_documents.py).
+FEEDBACK_FIELD = "feedback"
 TITLE_WEIGHT = 0.3
 
 SCHEMA = Schema(
@@ -66,9 +69,7 @@ SCHEMA = Schema(
     content=AnalysedText(),
     # Where the text's tokens stand, for snippets (token_spans.py).
     spans=STORED(),
-    # What pseudo-relevance feedback reads of the document (stored_documents.py): a column,
-    # read without the stored fields.
-    feedback=COLUMN(),
+    **{FEEDBACK_FIELD: COLUMN()},
 )
 
 # Fields searched by a query's words and phrases (title and text: `content` holds both).
@@ -364,7 +365,7 @@ def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[s
         _stored_title=doc.title,
         _stored_author=doc.author,
         spans=analysed.spans,
-        **{FEEDBACK_FIELD: feedback_column(doc.title, doc.text, analysed.fields["content"])},
+        **{FEEDBACK_FIELD: document_feedback_terms(doc.title, doc.text, analysed.fields[RANK_FIELD].postings).to_bytes()},
     )
     words.update(analysed.words)
     return doc

@@ -29,6 +29,9 @@ benchmarks/README.md); each piece here is kept because it raised nDCG@10 there:
 from __future__ import annotations
 
 import math
+import struct
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,7 +43,7 @@ from whoosh.matching import NullMatcher
 from whoosh.matching.binary import AndMaybeMatcher
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 
-from .analysis import ANALYZER
+from .analysis import ANALYZER, Posting, content, terms
 
 # BM25's free parameters, the textbook defaults (k1=0.9, b=0.4 measured worse here).
 K1 = 1.2
@@ -63,6 +66,9 @@ FEEDBACK_WEIGHT = 0.3
 # Pseudo-words added to each feedback document's length, so that a short one (a title alone)
 # does not weigh its few words more than a long one weighs its main words.
 FEEDBACK_SMOOTHING = 50
+# Feedback reads the start of each top document: the part a page's topic shows in, at a
+# bounded cost for long pages.
+FEEDBACK_CHARS = 20_000
 
 # English function words (NLTK's list). They are matched through the analyser, so the
 # set below holds their stems.
@@ -153,16 +159,58 @@ class FeedbackTerms:
     words: tuple[str, ...]
     counts: tuple[int, ...]
 
+    @classmethod
+    def of_counts(cls, counts: dict[str, int], length: int) -> FeedbackTerms:
+        """Those of a document whose `length` index words count `counts` (in order of first use)."""
+        stops = _stop_stems()
+        counted = [(word, count) for word, count in counts.items()
+                   if word not in stops and len(word) > 1 and not word.isdigit()]
+        return cls(length, tuple(w for w, _ in counted), tuple(c for _, c in counted))
 
-def feedback_terms(words: Sequence[str] | dict[str, int], length: int | None = None) -> FeedbackTerms:
-    """A document's FeedbackTerms from its index words, in order (or their counts, in order
-    of first use, and how many words they count: `length`)."""
-    stops = _stop_stems()
-    counts = words if isinstance(words, dict) else Counter(words)
-    counted = [(word, count) for word, count in counts.items()
-               if word not in stops and len(word) > 1 and not word.isdigit()]
-    return FeedbackTerms(len(words) if length is None else length,
-                         tuple(w for w, _ in counted), tuple(c for _, c in counted))
+    def to_bytes(self) -> bytes:
+        """As a document's feedback column holds them: _HEADER, the counts, the words."""
+        counts = array("H" if max(self.counts, default=0) < 2 ** 16 else "I", self.counts)
+        if sys.byteorder == "big":
+            counts.byteswap()
+        return (_HEADER.pack(self.length, counts.itemsize, len(counts)) + counts.tobytes()
+                + " ".join(self.words).encode("utf-8"))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> FeedbackTerms:
+        """What to_bytes wrote."""
+        length, itemsize, count = _HEADER.unpack_from(data)
+        counts = array("H" if itemsize == 2 else "I")
+        end = _HEADER.size + count * itemsize
+        counts.frombytes(data[_HEADER.size:end])
+        if sys.byteorder == "big":
+            counts.byteswap()
+        words = data[end:].decode("utf-8").split(" ") if count else []
+        return cls(length, tuple(words), tuple(counts))
+
+
+# FeedbackTerms.to_bytes's header: the document's length in words, the bytes of each count,
+# the number of words (then the counts, then the words, one space between each two).
+_HEADER = struct.Struct("<IBI")
+
+
+def feedback_terms(words: Sequence[str]) -> FeedbackTerms:
+    """A document's FeedbackTerms from its index words, in order."""
+    return FeedbackTerms.of_counts(Counter(words), len(words))
+
+
+def text_feedback_terms(title: str | None, text: str | None) -> FeedbackTerms:
+    """A document's FeedbackTerms: those of its title and its text's first FEEDBACK_CHARS
+    characters."""
+    return feedback_terms(terms(content(title, (text or "")[:FEEDBACK_CHARS])))
+
+
+def document_feedback_terms(title: str | None, text: str | None, content_postings: Sequence[Posting]) -> FeedbackTerms:
+    """text_feedback_terms, from the postings of the document's `content` (each term's count,
+    in order of first use) unless its text is longer than FEEDBACK_CHARS."""
+    if text is not None and len(text) > FEEDBACK_CHARS:
+        return text_feedback_terms(title, text)
+    return FeedbackTerms.of_counts({p[0].decode("utf-8"): p[1] for p in content_postings},
+                                   sum(p[1] for p in content_postings))
 
 
 def feedback_weights(

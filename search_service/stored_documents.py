@@ -7,68 +7,26 @@ documents that was a sixth of a query with feedback's analysis of the text. Fiel
 kept here per searcher (so per generation), within a budget of characters.
 
 What feedback reads of a document (its FeedbackTerms) is worked out at ingest and kept in
-the FEEDBACK_FIELD column (feedback_column): analysing five documents' text again was a
+the FEEDBACK_FIELD column (FeedbackTerms.to_bytes): analysing five documents' text again was a
 tenth of a distinct query at 100k documents, where few top documents come back. A
 generation written before the column (or a document added to it by other code) has its
 documents' terms worked out from their stored text, as then, and kept within a budget of words.
 """
 from __future__ import annotations
 
-import struct
-import sys
 import weakref
-from array import array
 
-from .analysis import Analysed, content, terms
-from .ranking import FeedbackTerms, feedback_terms
+from .indexer import FEEDBACK_FIELD
+from .ranking import FeedbackTerms, text_feedback_terms
 from .sized_lru import SizedLRU
 from .stored_fields import StoredFieldsFile
 
-# Feedback reads the start of each top document: the part a page's topic shows in, at a
-# bounded cost for long pages.
-FEEDBACK_CHARS = 20_000
-# The column of each document's FeedbackTerms (feedback_column).
-FEEDBACK_FIELD = "feedback"
 # Characters of stored fields (and bytes of their spans) kept per generation (a few MB),
 # and words of feedback terms (16 bytes each: the words themselves are the analyser's, shared).
 FIELDS_BUDGET = 4_000_000
 FEEDBACK_BUDGET = 500_000
 # What a document's stored fields hold besides its title, text and spans, counted in characters.
 FIELDS_OVERHEAD = 200
-# feedback_column's header: the document's length in words, the bytes of each count, the
-# number of words (then the counts, then the words, one space between each two).
-_HEADER = struct.Struct("<IBI")
-
-
-def feedback_column(title: str | None, text: str | None, analysed_content: Analysed) -> bytes:
-    """A document's FeedbackTerms as the FEEDBACK_FIELD column holds them, from the postings
-    of its `content` (what feedback_terms(terms(content(title, text))) gives: the postings
-    hold each term's count, in order of first use), or from the start of a long text."""
-    if text is not None and len(text) > FEEDBACK_CHARS:
-        found = feedback_terms(terms(content(title, text[:FEEDBACK_CHARS])))
-    else:
-        postings = analysed_content.postings
-        found = feedback_terms({p[0].decode("utf-8"): p[1] for p in postings}, sum(p[1] for p in postings))
-    return _encoded(found)
-
-
-def _encoded(found: FeedbackTerms) -> bytes:
-    counts = array("H" if max(found.counts, default=0) < 2 ** 16 else "I", found.counts)
-    if sys.byteorder == "big":
-        counts.byteswap()
-    return (_HEADER.pack(found.length, counts.itemsize, len(counts)) + counts.tobytes()
-            + " ".join(found.words).encode("utf-8"))
-
-
-def _decoded(data: bytes) -> FeedbackTerms:
-    length, itemsize, count = _HEADER.unpack_from(data)
-    counts = array("H" if itemsize == 2 else "I")
-    end = _HEADER.size + count * itemsize
-    counts.frombytes(data[_HEADER.size:end])
-    if sys.byteorder == "big":
-        counts.byteswap()
-    words = data[end:].decode("utf-8").split(" ") if count else []
-    return FeedbackTerms(length, tuple(words), tuple(counts))
 
 
 class StoredDocuments:
@@ -98,11 +56,11 @@ class StoredDocuments:
     def feedback_terms(self, docnum: int) -> FeedbackTerms:
         """What feedback reads of the document: the words of its title and its text's start."""
         if self._column is not None and (data := self._column_value(docnum)):
-            return _decoded(data)
+            return FeedbackTerms.from_bytes(data)
         found = self._feedback.get(docnum)
         if found is None:
             fields = self.fields(docnum)
-            found = feedback_terms(terms(content(fields.get("title"), (fields.get("text") or "")[:FEEDBACK_CHARS])))
+            found = text_feedback_terms(fields.get("title"), fields.get("text"))
             self._feedback.put(docnum, found, max(1, len(found.words)))
         return found
 

@@ -4,6 +4,7 @@ import weakref
 
 from whoosh import index as whoosh_index
 
+from search_service import ranking
 from search_service import stored_documents as stored
 from search_service.analysis import content, terms
 from search_service.cleaning import document_id
@@ -35,7 +36,7 @@ def test_a_document_is_read_once_and_its_feedback_terms_are_those_of_its_words(t
 
 
 def test_a_long_texts_feedback_terms_are_those_of_its_start(tmp_path, monkeypatch):
-    monkeypatch.setattr(stored, "FEEDBACK_CHARS", 40)
+    monkeypatch.setattr(ranking, "FEEDBACK_CHARS", 40)
     text = "Glaciers retreat every summer. " * 3 + "Markets rallied and markets fell."
     documents = stored_documents(searcher_of(tmp_path, [text]))
     found = documents.feedback_terms(0)
