@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
@@ -68,3 +69,37 @@ def test_a_merge_writes_what_whoosh_writes(tmp_path):
     whooshs = segment_files(SegmentWriter, docs[200:], tmp_path / "whoosh", merge_with=docs[:200])
     assert ours == whooshs
     assert whoosh_index.open_dir(str(tmp_path / "ours")).doc_count() == 400
+
+
+def test_boosted_documents_go_through_whooshs_pool_and_write_what_whoosh_writes(tmp_path):
+    docs = documents(300)
+
+    def add_boosted(writer_class, folder):
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), SCHEMA)
+        writer = writer_class(ix, compound=False)
+        for n, d in enumerate(docs):
+            if n % 50 == 0:  # a boost on a field: Whoosh's own add_document
+                writer.add_document(id=d.id, source=d.source, content=d.text, _content_boost=2.0)
+            else:
+                _add_document(writer, d, Counter())
+        writer.commit()
+        return {re.sub(r"_[a-z0-9]{16}", "", p.name): p.read_bytes() for p in folder.iterdir()
+                if not p.name.endswith(".toc")}
+
+    assert add_boosted(BulkSegmentWriter, tmp_path / "ours") == add_boosted(SegmentWriter, tmp_path / "whoosh")
+
+
+def test_a_document_that_fails_leaves_none_of_its_postings(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA)
+    writer = BulkSegmentWriter(ix)
+    _add_document(writer, Document(id="a", source="a.txt", text="harbour strike"), Counter())
+    with pytest.raises(ValueError):  # an ID field takes text, not a number
+        writer.add_document(id="b", source=7, content="tanker crew")
+    _add_document(writer, Document(id="c", source="c.txt", text="grain cargo"), Counter())
+    writer.commit()
+    with whoosh_index.open_dir(str(tmp_path)).searcher() as searcher:
+        assert searcher.doc_count() == 2
+        assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "c"]
+        assert ("content", b"tanker") not in searcher.reader()
+        assert searcher.document_number(content="cargo") == 1
