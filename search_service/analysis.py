@@ -51,6 +51,18 @@ class PreanalysedDocument:
     fields: dict[str, Analysed]  # indexed field name → its value analysed (None values left out)
     words: set[str]  # the document's vocabulary words (vocabulary_words of its content)
     spans: bytes | None = None  # where its text's tokens stand, for snippets (token_spans)
+    # `content`'s terms in order, the title's first (how many: title_terms), for a writer
+    # that also works out the posting lists of its documents (postings_file.PartLists);
+    # None once the document has been sent to another process (it need not carry them).
+    terms: list[str] | None = None
+    title_terms: int = 0
+
+    def sequences(self) -> dict[str, list[str]]:
+        """Each indexed field's terms in order (what its positions count), for the fields
+        with positions; empty without the terms."""
+        if self.terms is None:
+            return {}
+        return {"content": self.terms, "title": self.terms[:self.title_terms]}
 
 
 class AnalysedText(TEXT):
@@ -86,17 +98,24 @@ def preanalyse(doc: Document) -> PreanalysedDocument:
     text_terms = terms_of(text_tokens)
     spans = token_spans.encode(pieces, cut_short, text_terms[:len(pieces) // 2]) if doc.text else None
     title_tokens = _TOKEN.findall(doc.title or "")
-    fields = {"content": _analysed(terms_of(title_tokens) + text_terms)}
+    title_terms = terms_of(title_tokens)
+    content_terms = title_terms + text_terms
+    fields = {"content": _analysed(content_terms)}
     if doc.title is not None:
-        fields["title"] = _analysed(terms_of(title_tokens))
+        fields["title"] = _analysed(title_terms)
     if doc.author is not None:
         fields["author"] = analyse_text(doc.author)
-    return PreanalysedDocument(doc, fields, _vocabulary_of(title_tokens + text_tokens), spans)
+    return PreanalysedDocument(doc, fields, _vocabulary_of(title_tokens + text_tokens), spans,
+                               content_terms, len(title_terms))
 
 
 def preanalyse_batch(docs: list[Document]) -> list[PreanalysedDocument]:
-    """preanalyse for a batch (one task of a process pool)."""
-    return [preanalyse(doc) for doc in docs]
+    """preanalyse for a batch (one task of a process pool), without the terms in order:
+    the writer they go to reads its posting lists from the index."""
+    analysed = [preanalyse(doc) for doc in docs]
+    for item in analysed:
+        item.terms = None
+    return analysed
 
 
 def analyse_text(text: str) -> Analysed:

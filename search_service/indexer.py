@@ -29,7 +29,7 @@ from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document, SkippedFile
-from .postings_file import Unreadable, write_arrays
+from .postings_file import PartLists, Unreadable, join_parts, part_file, write_arrays
 from .ranking import document_feedback_terms
 from .segment_writer import BulkSegmentWriter
 from .vocabulary import read_counts, write_vocabulary
@@ -74,6 +74,10 @@ SCHEMA = Schema(
 
 # Fields searched by a query's words and phrases (title and text: `content` holds both).
 SEARCH_FIELDS = (RANK_FIELD,)
+# The fields words are ranked on, whose long posting lists go into the generation's arrays
+# (postings_file.py), and the one phrases are looked for in, whose positions go there too.
+ARRAY_FIELDS = (RANK_FIELD, "title")
+POSITION_FIELDS = (RANK_FIELD,)
 
 
 class IndexBusyError(RuntimeError):
@@ -210,7 +214,9 @@ def write_generation_in_parts(
         finally:
             writer._finish()
         words = sum((result.words for result in results), Counter())
-        total = _complete_generation(root, folder, ix, words, before_switch, pool, len(parts))
+        written = [result for result in results if result.documents]
+        lists = [result.lists for result in written] if all(result.lists for result in written) else None
+        total = _complete_generation(root, folder, ix, words, before_switch, pool, len(parts), lists)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -227,6 +233,7 @@ class _PartWritten:
     documents: int
     words: Counter[str]
     skipped: list[SkippedFile]
+    lists: Path | None = None  # its posting lists (PartLists), when it could keep them
 
 
 def _write_parts(folder: Path, parts: Sequence[Iterable], pool: Executor,
@@ -277,13 +284,14 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
     writer = BulkSegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB)
     words: Counter[str] = Counter()
     skipped: list[SkippedFile] = []
+    lists = PartLists(ARRAY_FIELDS, positions=POSITION_FIELDS)
     count = 0
     try:
         for item in part:
             if isinstance(item, SkippedFile):
                 skipped.append(item)
                 continue
-            _add_document(writer, item, words)
+            _add_document(writer, item, words, lists)
             count += 1
             if count % PROGRESS_DOCUMENTS == 0:
                 _count_file(Path(folder), slot).write_text(str(count))
@@ -291,11 +299,13 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
         # _finish(): it would delete the temporary folder that every writer of the index
         # shares, the caller's among them; the caller's writer deletes it when it ends.
         segment = writer._finalize_segment()
+        saved = part_file(Path(folder), slot)
+        saved = saved if count and lists.save(saved) else None
     except BaseException:
         # Not cancel() either, for the same reason: the caller removes the whole folder.
         writer.pool.cleanup()
         raise
-    return _PartWritten(segment, count, words, skipped)
+    return _PartWritten(segment, count, words, skipped, saved)
 
 
 def _new_generation_folder(root: Path) -> Path:
@@ -306,22 +316,40 @@ def _new_generation_folder(root: Path) -> Path:
 
 def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
                          before_switch: Callable[[Path], None] | None,
-                         pool: Executor | None = None, parts: int = 1) -> int:
-    """Write the committed index's vocabulary and arrays, then switch it in; its document count."""
+                         pool: Executor | None = None, parts: int = 1, lists: list[Path] | None = None) -> int:
+    """Write the committed index's vocabulary and arrays, then switch it in; its document count.
+
+    `lists`: the files of posting lists that the parts of a parallel build kept, one per
+    segment, from which the arrays are written rather than read back from the index.
+    """
     write_vocabulary(folder, words)
     with ix.searcher() as searcher:
-        # The fields words are ranked on; positions for the one phrases are looked for in.
         # Postings the arrays cannot read (another codec) leave the generation without
         # the files: searches then read Whoosh's postings, as before they existed.
         try:
-            write_arrays(folder, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,), pool=pool, parts=parts)
+            _write_arrays(folder, searcher, pool, parts, lists)
         except Unreadable:
             pass
+        finally:
+            for path in lists or ():
+                path.unlink(missing_ok=True)
     total = ix.doc_count()
     if before_switch:
         before_switch(folder)
     _switch_current(root, folder.name)
     return total
+
+
+def _write_arrays(folder: Path, searcher, pool: Executor | None, parts: int, lists: list[Path] | None) -> None:
+    """The generation's arrays (postings_file.py), from the parts' lists when there are
+    such and they match the segments, else read from the index."""
+    if lists:
+        try:
+            join_parts(folder, searcher, lists, ARRAY_FIELDS, positions=POSITION_FIELDS)
+            return
+        except Unreadable:
+            pass
+    write_arrays(folder, searcher, ARRAY_FIELDS, positions=POSITION_FIELDS, pool=pool, parts=parts)
 
 
 def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], delete_sources: Iterable[str],
@@ -347,10 +375,13 @@ def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], de
     return count
 
 
-def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[str]) -> Document:
-    """Add a document to the writer (analysed here if it was not yet), its words to `words`."""
+def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[str],
+                  lists: PartLists | None = None) -> Document:
+    """Add a document to the writer (analysed here if it was not yet), its words to
+    `words` and its terms to `lists`."""
     analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
     doc = analysed.doc
+    docnum = writer.docnum
     writer.add_document(
         id=doc.id,
         source=doc.source,
@@ -368,6 +399,8 @@ def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[s
         **{FEEDBACK_FIELD: document_feedback_terms(doc.title, doc.text, analysed.fields[RANK_FIELD].postings).to_bytes()},
     )
     words.update(analysed.words)
+    if lists is not None:
+        lists.add(docnum, analysed.sequences())
     return doc
 
 

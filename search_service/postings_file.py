@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
+from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from concurrent.futures import Executor, wait
@@ -171,10 +173,14 @@ def write_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: 
             _write_lists(searcher, lists, positions, out, out_positions, table, positions_table)
         else:
             _join_slices(folder, lists, positions, pool, parts, out, out_positions, table, positions_table)
+    _write_table(folder, searcher, table, positions_table)
+    return len(lists)
+
+
+def _write_table(folder: Path, searcher, table: dict, positions_table: dict) -> None:
     description = {"segments": segments_of(searcher), "fields": table, "positions": positions_table}
     (folder / (TABLE_FILE + ".tmp")).write_text(json.dumps(description, separators=(",", ":")))
     os.replace(folder / (TABLE_FILE + ".tmp"), folder / TABLE_FILE)
-    return len(lists)
 
 
 def _long_terms(searcher, field: str, min_postings: int) -> list[tuple[bytes, int]]:
@@ -199,16 +205,24 @@ def _write_lists(searcher, lists: list[tuple[str, bytes, int]], positions: tuple
             docs, weights, starts, found = term_arrays_with_positions(searcher, field, text)
         else:
             docs, weights = term_arrays(searcher, field, text)
-        table[field][text.decode("utf-8")] = [out.tell(), len(docs)]
-        out.write(docs.tobytes())
-        out.write(weights.tobytes())
-        if field in positions:
-            # Two bytes a position where every one fits (documents of < 65,536 words).
-            found = found.astype(np.uint16) if not len(found) or found.max() < 2 ** 16 else found
-            positions_table[field][text.decode("utf-8")] = [out_positions.tell(), len(starts), len(found),
-                                                             found.itemsize]
-            out_positions.write(starts.astype(np.uint32).tobytes())
-            out_positions.write(found.tobytes())
+            starts = found = None
+        _write_list(text.decode("utf-8"), docs, weights, starts, found, out, out_positions, table[field],
+                    positions_table[field] if field in positions else None)
+
+
+def _write_list(text: str, docs: np.ndarray, weights: np.ndarray, starts: np.ndarray | None,
+                found: np.ndarray | None, out: IO[bytes], out_positions: IO[bytes], table: dict,
+                positions_table: dict | None) -> None:
+    """Write one list's arrays, and its positions when its field's table of them is given."""
+    table[text] = [out.tell(), len(docs)]
+    out.write(docs.tobytes())
+    out.write(weights.tobytes())
+    if positions_table is not None:
+        # Two bytes a position where every one fits (documents of < 65,536 words).
+        found = found.astype(np.uint16) if not len(found) or found.max() < 2 ** 16 else found.astype(np.uint32)
+        positions_table[text] = [out_positions.tell(), len(starts), len(found), found.itemsize]
+        out_positions.write(starts.astype(np.uint32).tobytes())
+        out_positions.write(found.tobytes())
 
 
 def _join_slices(folder: Path, lists: list, positions: tuple[str, ...], pool: Executor, parts: int,
@@ -256,6 +270,150 @@ def _write_slice(folder: str, lists: list, positions: tuple[str, ...], slot: int
             open(Path(folder) / f"{POSITIONS_FILE}.{slot}", "wb") as out_positions:
         _write_lists(searcher, lists, positions, out, out_positions, table, positions_table)
     return dict(table), dict(positions_table)
+
+
+# ---------------------------------------------------------------------- from the documents' terms
+
+
+# A part keeps its documents' terms as 4-byte numbers and needs ~50 bytes a term to sort
+# them: past this many (~1 GB), it drops them and the lists are read back from the index.
+MAX_PART_TERMS = 20_000_000
+
+
+def part_file(folder: Path, slot: int) -> Path:
+    """Where the part of a parallel build in `slot` leaves its posting lists for join_parts."""
+    return folder / f".postings-part-{slot}.pickle"
+
+
+class PartLists:
+    """The posting lists of the documents that one process writes as a segment, worked out
+    from their terms in order instead of read back from the segment.
+
+    Reading the lists back from Whoosh's blocks (write_arrays) unpickles every block and
+    every posting's positions again: a tenth of a parallel build's time. A part already
+    has its documents' terms: it keeps them as numbers (in order of first use), sorts them
+    once by term (stably, so by document and position within a term), and so has every
+    posting list of its segment; join_parts puts the parts' long lists together.
+    """
+
+    def __init__(self, fields: tuple[str, ...], positions: tuple[str, ...] = ()) -> None:
+        self._positions = positions  # the fields whose positions are kept
+        self._numbers: dict[str, int] = {}  # term → its number
+        self._terms = {field: array("i") for field in fields}  # every document's, one after another
+        self._lengths = {field: array("i") for field in fields}  # how many each document has
+        self._docnums = array("i")
+        self._size = 0
+        self.given_up = False  # too many terms to keep: the lists are read from the index instead
+
+    def add(self, docnum: int, sequences: dict[str, list[str]]) -> None:
+        """Take a document's terms in order, by field (none for a field it lacks)."""
+        if self.given_up:
+            return
+        numbers = self._numbers
+        self._docnums.append(docnum)
+        for field, terms in self._terms.items():
+            found = sequences.get(field, ())
+            terms.extend([numbers.setdefault(term, len(numbers)) for term in found])
+            self._lengths[field].append(len(found))
+            self._size += len(found)
+        if self._size > MAX_PART_TERMS:
+            self.give_up()
+
+    def give_up(self) -> None:
+        self.given_up = True
+        self._terms = self._lengths = {}
+        self._numbers = {}
+
+    def save(self, path: Path) -> bool:
+        """Write the part's posting lists to path; False (and nothing written) when it gave up."""
+        if self.given_up:
+            return False
+        names = sorted(self._numbers)  # the order of UTF-8 bytes, which Whoosh's terms have
+        rank = np.empty(len(names), np.int32)
+        rank[np.fromiter(map(self._numbers.__getitem__, names), np.int64, len(names))] = np.arange(len(names))
+        docnums = np.frombuffer(self._docnums, np.int32)
+        lists = {field: self._field_lists(rank, docnums, field) for field in self._terms}
+        with open(path, "wb") as handle:
+            pickle.dump({"documents": len(docnums), "names": names, "lists": lists}, handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        return True
+
+    def _field_lists(self, rank: np.ndarray, docnums: np.ndarray, field: str) -> dict[str, np.ndarray]:
+        """Every posting list of the field: each term's first posting ("first", one more
+        than there are terms), each posting's document and count of positions, and for a
+        field with positions every position, postings after postings, and where each
+        posting's start ("at", one more than there are postings)."""
+        lengths = np.frombuffer(self._lengths[field], np.int32)
+        terms = rank[np.frombuffer(self._terms[field], np.int32)]
+        count = len(terms)
+        order = np.argsort(terms, kind="stable")
+        terms, docs = terms[order], np.repeat(docnums, lengths)[order]
+        new = np.ones(count, bool)
+        new[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+        at = np.append(np.flatnonzero(new), count)  # where each posting's positions start
+        lists = {"first": np.searchsorted(terms[at[:-1]], np.arange(len(rank) + 1)),
+                 "docs": docs[at[:-1]], "counts": np.diff(at).astype(np.int32)}
+        if field in self._positions:
+            # A term's place in its document: its place among all the terms, less where the document's start.
+            positions = np.arange(count, dtype=np.int64) - np.repeat(np.cumsum(lengths, dtype=np.int64) - lengths, lengths)
+            lists.update(at=at, positions=positions[order].astype(np.uint32))
+        return lists
+
+
+def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...], min_postings: int | None = None,
+               positions: tuple[str, ...] = ()) -> int:
+    """write_arrays from the lists the parts of a build saved (PartLists.save, in the order
+    of the searcher's segments) rather than from the index: the same files. Returns how
+    many lists were written."""
+    min_postings = MIN_POSTINGS if min_postings is None else min_postings
+    parts, sizes = [], []
+    for path in paths:
+        with open(path, "rb") as handle:
+            part = pickle.load(handle)
+        parts.append((part["lists"], {name: n for n, name in enumerate(part["names"])}, part["names"]))
+        sizes.append(part["documents"])
+    leaves = searcher.leaf_searchers()
+    if sizes != [leaf.doc_count_all() for leaf, _ in leaves]:
+        raise Unreadable(f"parts' lists of {sizes} documents for segments of "
+                         f"{[leaf.doc_count_all() for leaf, _ in leaves]}")
+    offsets = [offset for _, offset in leaves]
+    fields = tuple(field for field in fields if field in searcher.schema)
+    table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
+    positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
+    written = 0
+    with _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
+        for field in fields:
+            found = [(lists[field], numbers, offset) for (lists, numbers, _), offset in zip(parts, offsets)]
+            counts: Counter[str] = Counter()
+            for lists, _, names in parts:
+                counts.update({name: n for name, n in zip(names, np.diff(lists[field]["first"]).tolist()) if n})
+            for text in sorted(text for text, n in counts.items() if n >= min_postings):
+                _write_list(text, *_joined(found, text), out, out_positions, table[field],
+                            positions_table[field] if field in positions else None)
+                written += 1
+    _write_table(folder, searcher, table, positions_table)
+    return written
+
+
+def _joined(parts: list[tuple[dict, dict, int]], text: str) -> tuple:
+    """(document numbers, frequencies, position starts, positions) of a term over the parts'
+    lists (the last two None for a field without positions)."""
+    docs, counts, found = [], [], []
+    for lists, numbers, offset in parts:
+        number = numbers.get(text)
+        if number is None:
+            continue
+        lo, hi = lists["first"][number], lists["first"][number + 1]
+        docs.append(lists["docs"][lo:hi] + offset)
+        counts.append(lists["counts"][lo:hi])
+        if "positions" in lists:
+            found.append(lists["positions"][lists["at"][lo]:lists["at"][hi]])
+    counts = np.concatenate(counts)
+    if not found:
+        return np.concatenate(docs), counts.astype(np.float32), None, None
+    starts = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return np.concatenate(docs), counts.astype(np.float32), starts, np.concatenate(found)
 
 
 class _Written:

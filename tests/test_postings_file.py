@@ -12,10 +12,13 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from search_service import postings_file
+from search_service import indexer, postings_file
 from search_service.accumulator import Accumulator
+from search_service.analysis import terms
 from search_service.cleaning import document_id
-from search_service.indexer import RANK_FIELD, build_index, current_generation, write_generation, writer_lock
+from search_service.indexer import (
+    RANK_FIELD, build_index, current_generation, write_generation, write_generation_in_parts, writer_lock,
+)
 from search_service.models import Document, SearchRequest
 from search_service.postings_file import ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE, PostingsFile, term_arrays, write_arrays
 from search_service.search import FACETS, SearchIndex
@@ -184,3 +187,51 @@ def test_postings_the_arrays_cannot_read_leave_the_generation_without_the_files(
     assert not (folder / ARRAYS_FILE).exists() and not (folder / TABLE_FILE).exists()
     assert not list(folder.glob("*.tmp"))
     assert index.search(SearchRequest('"lazy dog" fox')).total > 0
+
+
+# ------------------------------------------------------------------ lists kept by the parts of a parallel build
+
+
+def arrays_read_back(folder, searcher, out) -> dict[str, bytes]:
+    """The files write_arrays writes into `out` from the index in folder, by name."""
+    out.mkdir()
+    write_arrays(out, searcher, (RANK_FIELD, "title"), positions=(RANK_FIELD,))
+    return {name: (out / name).read_bytes() for name in (ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE)}
+
+
+def build_in_parts(root, parts) -> SearchIndex:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool, writer_lock(root):
+        write_generation_in_parts(parts, root, pool)
+    index = SearchIndex(root)
+    index.searcher()
+    return index
+
+
+@pytest.mark.parametrize("given_up", [False, True])
+def test_the_parts_lists_make_the_files_the_index_reads_back(tmp_path, monkeypatch, given_up):
+    """Each part of a parallel build keeps its documents' posting lists and the files are
+    written from them: byte for byte what reading the finished index gives, accents, long
+    documents and all. A part with too many terms to keep leaves the files to be read back."""
+    monkeypatch.setattr(postings_file, "MIN_POSTINGS", 5)
+    if given_up:
+        monkeypatch.setattr(postings_file, "MAX_PART_TERMS", 500)
+    read_back = []
+    monkeypatch.setattr(indexer, "write_arrays", lambda *args, **kw: read_back.append(1) or write_arrays(*args, **kw))
+    docs = documents(240, seed=5)
+    for n, d in enumerate(docs):  # words in as many documents as make a long list, and one fewer
+        d.text += f" tag{n % 48} mark{n % 60}"
+    for d in docs[7:14]:
+        d.text += " naïve école Mérida"
+    docs[7].text += " fox" * 70_000 + " naïve"  # positions past 65,535
+    docs[20] = Document(id=document_id("notitle"), source="notitle", title=None, text="harbour fox the")
+    index = build_in_parts(tmp_path / "index", [docs[:100], [], docs[100:170], docs[170:]])
+    folder = index.root / index.generation
+    written = {name: (folder / name).read_bytes() for name in (ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE)}
+    assert written == arrays_read_back(folder, index.searcher(), tmp_path / "read-back")
+    table = json.loads(written[TABLE_FILE])
+    naive = terms("naïve")[0]  # folded and stemmed
+    assert naive in table["fields"][RANK_FIELD] and table["positions"][RANK_FIELD][naive][3] == 4
+    assert len(table["segments"]) == 3  # the empty part has no segment
+    assert bool(read_back) == given_up
+    assert not list(folder.glob(".postings-part-*"))
+    assert {hit.id for hit in index.search(SearchRequest('"naïve école"')).hits} == {d.id for d in docs[7:14]}
