@@ -31,3 +31,21 @@ def test_words_that_are_also_month_abbreviations_make_no_date_without_a_day(text
 def test_a_date_line_is_a_date_and_little_else():
     assert is_date_line("Published on Monday, 4 March 2024 at 10:00 GMT")
     assert not is_date_line("The vote on 4 March 2024 was close")
+
+
+def test_every_date_pattern_match_holds_the_cue_that_lets_other_lines_skip_them():
+    """parse_date only tries the patterns on text where DATE_CUE finds something."""
+    import random
+
+    from search_service.cleaning.rules import DATE_CUE, DATE_PATTERNS
+
+    pieces = ["1", "12", "2023", "٢٠٢٣", "-", "/", ".", " ", "de ", "Dec", "December ", "mars", "1st", ", ", "x"]
+    rng = random.Random(5)
+    matched = 0
+    for _ in range(20_000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 8)))
+        for pattern in DATE_PATTERNS:
+            if m := pattern.search(text):
+                matched += 1
+                assert DATE_CUE.search(m.group(0)), (pattern.pattern, text)
+    assert matched > 100

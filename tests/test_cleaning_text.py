@@ -441,3 +441,24 @@ def test_joined_chrome_regexes_agree_with_each_pattern():
     for line in CHROME_SAMPLES + [s.upper() for s in CHROME_SAMPLES] + [s + " x" for s in CHROME_SAMPLES]:
         each = any(p.search(line) for p in rules.CHROME_LINE_PATTERNS)
         assert any(p.search(line) for p in CHROME_LINE_REGEXES) == each, line
+
+
+def test_a_line_without_the_url_cue_has_no_url_or_handle():
+    """URL_OR_HANDLE is only tried on lines its cue finds something in: the cue must find
+    something wherever the pattern would (case-folded letters such as the long s included)."""
+    import random
+
+    from search_service.cleaning import rules
+
+    pieces = ["http", "HTTPS", "://", "www", ".", "com", "CO", "uk", "ſ", "eſ", "K", "@", "#", "/", "-", "_",
+              "news", "a", "ab", " ", "x.y", "org", "info", "mx", "ı", "İ", "\n"]
+    rng = random.Random(11)
+    found = 0
+    for _ in range(20_000):
+        line = "".join(rng.choices(pieces, k=rng.randint(1, 12)))
+        if rules.URL_OR_HANDLE.search(line):
+            found += 1
+            assert rules.URL_OR_HANDLE_CUE.search(line), line
+    assert found > 1_000
+    assert split_blocks("A story with no address at all.")[0].links == 0
+    assert split_blocks("Read it at Example.COM/story or mail @editor, #tag.")[0].links == 3

@@ -5,17 +5,16 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from .rules import DATE_PATTERNS, MONTHS
+from .rules import DATE_CUE, DATE_PATTERNS, MONTHS
 
-# A date needs a year that int() reads, and int() reads no text without a decimal digit
-# (which \d matches, in any script): a cheap test that lets most lines skip the patterns.
-_DIGIT = re.compile(r"\d")
 _WORD_OF_THREE = re.compile(r"[A-Za-z]{3,}")
 
 
 def parse_date(text: str | None) -> str | None:
     """The first plausible calendar date in `text` as YYYY-MM-DD, or None."""
-    if not text or not _DIGIT.search(text):
+    # Every pattern's match holds its cue (a year's four digits): a cheap test that lets
+    # most lines skip the patterns.
+    if not text or not DATE_CUE.search(text):
         return None
     for pattern in DATE_PATTERNS:
         m = pattern.search(text)

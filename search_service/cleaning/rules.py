@@ -48,6 +48,8 @@ DATE_PATTERNS = [
     # December 2023, octubre de 2023
     re.compile(r"(?i)\b" + _MONTH_WITHOUT_DAY + r"\s+(?:de\s+)?(?P<year>\d{4})\b"),
 ]
+# What every match of DATE_PATTERNS holds (its year): text without it is not searched further.
+DATE_CUE = re.compile(r"\d{4}")
 
 # --------------------------------------------------------------------------- text scrapes
 
@@ -195,6 +197,9 @@ DANGLING_WORDS = {
 # A bare host is tried only where a run of host characters starts: tried inside one ("a-a-a-…"),
 # each start scanned to the run's end, and a long run took minutes.
 URL_OR_HANDLE = re.compile(r"(?i)(https?://\S+|www\.\S+|(?<![\w-])[\w-]++\.(?:com|org|net|info|io|co|uk|de|fr|es|mx)(?:/\S*)?\b|(?<!\w)@\w{2,}|#\w{2,})")
+# A piece that every branch of URL_OR_HANDLE's matches holds, with its flags: a line without
+# one has no URL or handle, found at a third of the cost (most lines have none).
+URL_OR_HANDLE_CUE = re.compile(r"(?i)http|www\.|\.(?:com|org|net|info|io|co|uk|de|fr|es|mx)|@|#")
 # The target may hold spaces (renderers leave them unescaped) and one level of brackets. The
 # text holds no "[": else each "[" of a long run of them was scanned to the run's end.
 MARKDOWN_LINK = re.compile(r"!?\[([^\[\]]*)\]\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")

@@ -168,7 +168,8 @@ def _block_from_markdown(line: str) -> Block:
 
         text, links = rules.MARKDOWN_LINK.subn(anchor_text, text)
         linked = sum(len(WORD.findall(anchor)) for anchor in anchors)
-    links += len(rules.URL_OR_HANDLE.findall(text))
+    if rules.URL_OR_HANDLE_CUE.search(text):
+        links += len(rules.URL_OR_HANDLE.findall(text))
     if "*" in text or "_" in text:
         text = rules.MARKDOWN_EMPHASIS.sub("", text)
     text = " ".join(text.split())
