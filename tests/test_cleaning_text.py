@@ -462,3 +462,28 @@ def test_a_line_without_the_url_cue_has_no_url_or_handle():
     assert found > 1_000
     assert split_blocks("A story with no address at all.")[0].links == 0
     assert split_blocks("Read it at Example.COM/story or mail @editor, #tag.")[0].links == 3
+
+
+def test_the_chrome_patterns_tried_anywhere_only_match_lines_with_a_cue():
+    """is_chrome_line tries the patterns not anchored at the start only on lines that hold
+    one of CHROME_LINE_CUES: each of their matches must hold one."""
+    import random
+
+    from search_service.cleaning import rules
+    from search_service.cleaning.lines import is_chrome_line, split_by_anchoring
+
+    _, anywhere = split_by_anchoring(rules.CHROME_LINE_PATTERNS)
+    assert anywhere  # else the cues guard nothing
+    pieces = ["Buy", "NOW", "now", "join", "subscribe", "sign up", "register", "apply", "download", "for",
+              "FOR MORE", "more", " ", "!", "…", ".", "x", "ſ", "K", "İ", "\n"]
+    rng = random.Random(3)
+    matched = 0
+    for _ in range(20_000):
+        line = "".join(rng.choices(pieces, k=rng.randint(1, 8)))
+        if any(p.search(line) for p in anywhere):
+            matched += 1
+            assert any(cue in line.lower() for cue in rules.CHROME_LINE_CUES), line
+    assert matched > 100
+    for line in CHROME_SAMPLES + [s.upper() for s in CHROME_SAMPLES]:
+        if any(p.search(line) for p in rules.CHROME_LINE_PATTERNS):
+            assert is_chrome_line(line), line

@@ -23,27 +23,32 @@ def any_of(patterns: list[re.Pattern]) -> re.Pattern:
     return re.compile("|".join(f"(?:{b})" for b in branches), flags.pop())
 
 
-def combined_by_anchoring(patterns: list[re.Pattern]) -> tuple[re.Pattern, ...]:
-    """The patterns joined into one regex for those anchored at the start and one for the rest."""
+def split_by_anchoring(patterns: list[re.Pattern]) -> tuple[list[re.Pattern], list[re.Pattern]]:
+    """(the patterns anchored at the start, the others)."""
     anchored = [p for p in patterns if _GLOBAL_FLAGS.sub("", p.pattern, count=1).startswith("^")]
-    rest = [p for p in patterns if p not in anchored]
-    return tuple(any_of(group) for group in (anchored, rest) if group)
+    return anchored, [p for p in patterns if p not in anchored]
 
+
+_NEVER = re.compile(r"(?!)")
 
 # rules.CHROME_LINE_PATTERNS joined into one regex per kind, for speed: a line is chrome when
 # either finds a match. Patterns anchored at the start fail at once past position 0, so they
 # join cheaply; joining the others would try every start-anchored branch at every position.
-CHROME_LINE_REGEXES = combined_by_anchoring(rules.CHROME_LINE_PATTERNS)
+CHROME_LINE_REGEXES = CHROME_AT_START, CHROME_ANYWHERE = tuple(
+    any_of(group) if group else _NEVER for group in split_by_anchoring(rules.CHROME_LINE_PATTERNS))
 
 
 def is_chrome_line(text: str, n_words: int | None = None) -> bool:
     """Share bars, calls to action, legal lines and other page furniture (n_words: its WORD count)."""
-    words = text.lower().replace("|", " ").split()
+    lowered = text.lower()
+    words = lowered.replace("|", " ").split()
     if words and len(words) <= 12 and all(w.strip(".,:;·•") in rules.SOCIAL_WORDS for w in words):
         return True
     if _word_count(text, n_words) > MAX_CHROME_WORDS:
         return False
-    return any(p.search(text) for p in CHROME_LINE_REGEXES)
+    if CHROME_AT_START.search(text):
+        return True
+    return any(cue in lowered for cue in rules.CHROME_LINE_CUES) and bool(CHROME_ANYWHERE.search(text))
 
 
 def is_photo_credit(text: str, ends_sentence: bool, n_words: int | None = None) -> bool:

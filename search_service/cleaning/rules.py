@@ -97,6 +97,10 @@ CHROME_LINE_PATTERNS.append(re.compile(
     r"|you (may|might) also like|more (from|on|stories|news).{0,40}|follow us.{0,40}"
     r"|we use cookies.{0,200}|this (web)?site uses cookies.{0,200}|accept( all)?( cookies)?)\W*$"
 ))
+# What every pattern of CHROME_LINE_PATTERNS not anchored at the start needs, one of them,
+# lowercased: lines.py searches a line with those patterns only when it holds one (a test
+# holds the patterns to it). They are the costly ones, tried at every position.
+CHROME_LINE_CUES = ("now", "for more")
 
 # Names of social networks and share targets; a block made only of these is a share bar.
 SOCIAL_WORDS = {
