@@ -17,6 +17,7 @@ from functools import lru_cache
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import TEXT
 from whoosh.formats import Positions
+from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
 
 from . import token_spans
@@ -163,16 +164,22 @@ def terms_of(tokens: list[str]) -> list[str]:
 def _term(token: str) -> str:
     """ANALYZER's term for one token of its tokenizer.
 
-    Running ANALYZER on the token alone gives the term it gives the token in context: its
-    filters change each token on its own, and the tokenizer finds the token whole again.
+    Running ANALYZER's filters on the token alone gives the term ANALYZER gives the token
+    in context: they change each token on its own, and its tokenizer finds the token whole.
     Cached: most tokens of a corpus are words seen before, and the stemmer is the slow part.
     """
     term = _TERMS.get(token)
     if term is None:
         if len(_TERMS) >= TERMS_KEPT:
             _TERMS.clear()
-        term = _TERMS[token] = next(ANALYZER(token)).text
+        term = _TERMS[token] = _stem(token.lower().translate(accent_map))
     return term
+
+
+# ANALYZER's filters on one token, without its generators and Token objects: lowercase
+# (LowercaseFilter), fold accents (CharsetFilter), stem (StemFilter's stemmer, cached as it
+# caches it; a token's folded forms share an entry). tests/test_indexer.py holds it to ANALYZER.
+_stem = lru_cache(maxsize=50_000)(stemmer_for_language("en"))
 
 
 def vocabulary_words(text: str) -> set[str]:

@@ -319,3 +319,15 @@ def test_the_same_vocabulary_is_written_as_the_same_bytes(tmp_path):
     data = (tmp_path / "a" / VOCABULARY_FILE).read_bytes()
     assert data[3] & 0x08 == 0  # gzip's FNAME flag: no (temporary, per-process) file name inside
     assert data[4:8] == b"\0\0\0\0"  # and no time
+
+
+def test_each_tokens_term_is_the_analyzers_across_scripts_and_cases(corpus_dir, monkeypatch):
+    """_term runs ANALYZER's filters on a token without ANALYZER: the same term for every
+    token of the sample corpus and of words in other scripts, cases and accents."""
+    text = " ".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus_dir.iterdir()))
+    text += " İstanbul STRASSE Straße ﬁnance K ſtory Ǆemal ÉCOLE naïveté Ωmega 東京 x86 U.S. 3.14 running"
+    tokens = set(analysis._TOKEN.findall(text))
+    monkeypatch.setattr(analysis, "_TERMS", {})  # each term worked out, none remembered
+    assert len(tokens) > 2_000
+    for token in tokens:
+        assert analysis._term(token) == next(ANALYZER(token)).text, token
