@@ -228,8 +228,9 @@ def profile_summary(prof: dict) -> list[str]:
                      f"{_share(ing, 'cleaning')}, duplicate detection {_share(ing, 'duplicate')}, reading "
                      f"{_share(ing, 'reading')}, analysis {_share(ing, 'analysis ahead')} and the arrays file "
                      f"{_share(ing, 'long posting')}. With 2 workers both processes clean, then each analyses "
-                     f"and writes its half of the documents as a segment; the arrays file and the vocabulary "
-                     f"are then written by one process.")
+                     f"and writes its half of the documents as a segment, keeping its posting lists; one "
+                     f"process then joins their long lists into the arrays file (not read back from the "
+                     f"segments as in one process) and writes the vocabulary.")
     return lines
 
 

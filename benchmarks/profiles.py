@@ -42,7 +42,7 @@ INGEST_STAGES = [
     ("", ("search_service/cleaning/repetition.py", "strip")),
     ("spooling (pickle)", ("~", "<built-in method _pickle.dump>")),
     ("", ("~", "<built-in method _pickle.load>")),
-    ("indexing: writer.add_document", ("whoosh/writing.py", "add_document")),
+    ("indexing: writer.add_document", ("search_service/segment_writer.py", "add_document")),
     ("  of which analysis (tokenize, stem)", ("whoosh/analysis/filters.py", "__call__")),
     ("analysis ahead of the writer (preanalyse)", ("search_service/analysis.py", "preanalyse")),
     ("long posting lists as arrays (write_arrays)", ("search_service/postings_file.py", "write_arrays")),
