@@ -29,7 +29,7 @@ from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document, SkippedFile
-from .postings_file import PartLists, Unreadable, join_parts, part_file, write_arrays
+from .postings_file import PartLists, Unreadable, join_parts, part_file, remove_part_files, write_arrays
 from .ranking import document_feedback_terms
 from .segment_writer import BulkSegmentWriter
 from .vocabulary import read_counts, write_vocabulary
@@ -331,8 +331,7 @@ def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
         except Unreadable:
             pass
         finally:
-            for path in lists or ():
-                path.unlink(missing_ok=True)
+            remove_part_files(folder)  # those of parts that kept theirs when another could not
     total = ix.doc_count()
     if before_switch:
         before_switch(folder)

@@ -9,6 +9,9 @@ every posting list of at least MIN_POSTINGS postings of the ranked fields (write
 and the accumulator reads such a list with one seek (PostingsFile.read): the page cache
 then shares it between workers, and a worker that starts afresh finds it there.
 
+A parallel build does not read its lists back: each part keeps its documents' posting lists
+(PartLists) and join_parts writes the same files from them.
+
 For the ranking field it also writes those lists' positions (POSITIONS_FILE): the
 accumulator looks for the adjacency bonus and for exact phrases in the positions of a few
 dozen candidate documents per query, and reading each from Whoosh meant unpickling a whole
@@ -280,9 +283,18 @@ def _write_slice(folder: str, lists: list, positions: tuple[str, ...], slot: int
 MAX_PART_TERMS = 20_000_000
 
 
+PART_PREFIX = ".postings-part-"
+
+
 def part_file(folder: Path, slot: int) -> Path:
     """Where the part of a parallel build in `slot` leaves its posting lists for join_parts."""
-    return folder / f".postings-part-{slot}.pickle"
+    return folder / f"{PART_PREFIX}{slot}.pickle"
+
+
+def remove_part_files(folder: Path) -> None:
+    """Delete the parts' lists from a generation's folder (used or not)."""
+    for path in folder.glob(PART_PREFIX + "*"):
+        path.unlink(missing_ok=True)
 
 
 class PartLists:
