@@ -305,7 +305,9 @@ class PartLists:
     every posting's positions again: a tenth of a parallel build's time. A part already
     has its documents' terms: it keeps them as numbers (in order of first use), sorts them
     once by term (stably, so by document and position within a term), and so has every
-    posting list of its segment; join_parts puts the parts' long lists together.
+    posting list of its segment; join_parts puts the parts' long lists together. A posting's
+    frequency is its count of positions, the weight Whoosh gives it in a field of boost 1
+    (the schema's; the tests compare the files with those read back).
     """
 
     def __init__(self, fields: tuple[str, ...], positions: tuple[str, ...] = ()) -> None:
@@ -332,6 +334,7 @@ class PartLists:
             self.give_up()
 
     def give_up(self) -> None:
+        """Keep no more terms (and drop those kept): the lists will be read from the index."""
         self.given_up = True
         self._terms = self._lengths = {}
         self._numbers = {}
@@ -366,8 +369,10 @@ class PartLists:
         lists = {"first": np.searchsorted(terms[at[:-1]], np.arange(len(rank) + 1)),
                  "docs": docs[at[:-1]], "counts": np.diff(at).astype(np.int32)}
         if field in self._positions:
-            # A term's place in its document: its place among all the terms, less where the document's start.
-            positions = np.arange(count, dtype=np.int64) - np.repeat(np.cumsum(lengths, dtype=np.int64) - lengths, lengths)
+            # A term's place in its document: its place among all the terms, less where its
+            # document's terms start.
+            document_starts = np.cumsum(lengths, dtype=np.int64) - lengths
+            positions = np.arange(count, dtype=np.int64) - np.repeat(document_starts, lengths)
             lists.update(at=at, positions=positions[order].astype(np.uint32))
         return lists
 
