@@ -278,9 +278,10 @@ def _write_slice(folder: str, lists: list, positions: tuple[str, ...], slot: int
 # ---------------------------------------------------------------------- from the documents' terms
 
 
-# A part keeps its documents' terms as 4-byte numbers and needs ~50 bytes a term to sort
-# them: past this many (~1 GB), it drops them and the lists are read back from the index.
-MAX_PART_TERMS = 20_000_000
+# A part keeps its documents' terms as 4-byte numbers and needs ~30 bytes a term more while
+# it sorts them: past this many (~65,000 Reuters stories; ~300 MB), it drops them and the
+# lists are read back from the index, as a build of one process reads them.
+MAX_PART_TERMS = 10_000_000
 
 
 PART_PREFIX = ".postings-part-"
@@ -347,7 +348,10 @@ class PartLists:
         rank = np.empty(len(names), np.int32)
         rank[np.fromiter(map(self._numbers.__getitem__, names), np.int64, len(names))] = np.arange(len(names))
         docnums = np.frombuffer(self._docnums, np.int32)
-        lists = {field: self._field_lists(rank, docnums, field) for field in self._terms}
+        lists = {}
+        for field in list(self._terms):
+            lists[field] = self._field_lists(rank, docnums, field)
+            del self._terms[field], self._lengths[field]  # a field's terms, freed as soon as sorted
         with open(path, "wb") as handle:
             pickle.dump({"documents": len(docnums), "names": names, "lists": lists}, handle,
                         protocol=pickle.HIGHEST_PROTOCOL)
@@ -365,15 +369,17 @@ class PartLists:
         terms, docs = terms[order], np.repeat(docnums, lengths)[order]
         new = np.ones(count, bool)
         new[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
-        at = np.append(np.flatnonzero(new), count)  # where each posting's positions start
+        # Where each posting's positions start (int32: a part keeps fewer than 2**31 terms).
+        at = np.append(np.flatnonzero(new), count).astype(np.int32)
         lists = {"first": np.searchsorted(terms[at[:-1]], np.arange(len(rank) + 1)),
-                 "docs": docs[at[:-1]], "counts": np.diff(at).astype(np.int32)}
+                 "docs": docs[at[:-1]], "counts": np.diff(at)}
         if field in self._positions:
             # A term's place in its document: its place among all the terms, less where its
             # document's terms start.
-            document_starts = np.cumsum(lengths, dtype=np.int64) - lengths
-            positions = np.arange(count, dtype=np.int64) - np.repeat(document_starts, lengths)
-            lists.update(at=at, positions=positions[order].astype(np.uint32))
+            document_starts = np.cumsum(lengths, dtype=np.int32) - lengths
+            positions = (np.arange(count, dtype=np.int32) - np.repeat(document_starts, lengths))[order]
+            small = not count or positions.max() < 2 ** 16  # two bytes a position, as the file has them
+            lists.update(at=at, positions=positions.astype(np.uint16 if small else np.uint32))
         return lists
 
 
