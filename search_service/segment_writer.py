@@ -181,6 +181,9 @@ def _write_list(fieldwriter: W3FieldWriter, btext: bytes, docnums: list[int], we
     fixed_size = fieldwriter._format.fixed_value_size()
     postfile = fieldwriter._postfile
     start = postfile.tell()
+    if len(docnums) == 1:  # most terms of a segment (rare words, ids): one block of one posting
+        return _write_one(fieldwriter, btext, docnums[0], weights[0], values[0], length_of, compression,
+                          fixed_size, start)
     info = W3TermInfo()
     info._minid = docnums[0]
     info._maxid = docnums[-1]
@@ -222,5 +225,29 @@ def _write_list(fieldwriter: W3FieldWriter, btext: bytes, docnums: list[int], we
         info._maxweight = max(info._maxweight, max_weight)
     written = b"".join(chunks)
     postfile.write(written)
+    info.set_extent(start, len(written))
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
+
+
+def _write_one(fieldwriter: W3FieldWriter, btext: bytes, docnum: int, weight: float, value: bytes,
+               length_of: list[int], compression: int, fixed_size: int | None, start: int) -> None:
+    """_write_list of a term with one posting, without its loop over blocks: the same bytes."""
+    stored_weight = array("f", (weight,))[0]
+    if fixed_size == 0:
+        mini_values = None
+    else:
+        kept = (value,) if value else ()
+        mini_values = kept if fixed_size is None or fixed_size < 0 else b"".join(kept)
+    max_weight = weight if weight > 0 else 0
+    length = length_of[docnum] if length_of else 0
+    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), 2)
+    level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+    if level:
+        data = zlib.compress(data, level)
+    header = dumps((1, docnum, max_weight, level, length_to_byte(length or None), length_to_byte(length)), 2)
+    written = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(header) + len(data))), header, data))
+    fieldwriter._postfile.write(written)
+    info = W3TermInfo(weight=0 + stored_weight, df=1, minlength=length or None, maxlength=length,
+                      maxweight=max_weight, minid=docnum, maxid=docnum)
     info.set_extent(start, len(written))
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
