@@ -247,7 +247,7 @@ def _write_one(fieldwriter: W3FieldWriter, btext: bytes, docnum: int, weight: fl
     header = dumps((1, docnum, max_weight, level, length_to_byte(length or None), length_to_byte(length)), 2)
     written = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(header) + len(data))), header, data))
     fieldwriter._postfile.write(written)
-    info = W3TermInfo(weight=0 + stored_weight, df=1, minlength=length or None, maxlength=length,
+    info = W3TermInfo(weight=stored_weight, df=1, minlength=length or None, maxlength=length,
                       maxweight=max_weight, minid=docnum, maxid=docnum)
     info.set_extent(start, len(written))
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
