@@ -303,7 +303,7 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
         saved = saved if count and lists.save(saved) else None
     except BaseException:
         # Not cancel() either, for the same reason: the caller removes the whole folder.
-        writer.pool.cleanup()
+        writer.discard_postings()
         raise
     return _PartWritten(segment, count, words, skipped, saved)
 

@@ -9,17 +9,27 @@ adds the document, and writes each term's list, block by block, in one function
 (`_write_list`) that does what W3PostingsWriter and W3FieldWriter.finish_term do: the files
 are byte for byte those Whoosh writes (tests/test_segment_writer.py compares them).
 
-Postings that come another way (a merged segment's, a document with boosts) go through
-Whoosh's pool as before, and so do the gathered ones when there are such, or when they
-outgrow the writer's memory limit: the pool sorts them out to disk.
+When the gathered postings outgrow the writer's memory limit they are written out as a
+run: a file of their lists, term after term in order (`_spill`); the segment's lists are then
+the runs' lists of each term joined, in the runs' order, which is document order
+(`_merged_lists`). Whoosh's pool did that posting by posting, sorting tuples out to disk and
+merging them back one at a time: a 100k-story build (two parts, each past the limit) took
+217 s with the pool and 120 s with runs, the same index (benchmarks/README.md). Postings that come another way (a merged segment's, a
+document with boosts) go through Whoosh's pool as before, and so do the gathered ones (and
+any runs) when there are such.
 """
 from __future__ import annotations
 
+import heapq
+import pickle
 import zlib
 from array import array
-from itertools import groupby
+from collections.abc import Iterator
+from itertools import groupby, islice
 from operator import itemgetter, sub
 from pickle import dumps
+
+from whoosh.util import random_name
 
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
 from whoosh.system import pack_int, pack_ushort
@@ -28,9 +38,16 @@ from whoosh.writing import SegmentWriter
 
 _FIELD = itemgetter(0)
 _TERM = itemgetter(1)
+_FIELD_AND_TERM = itemgetter(0, 1)
 _SPELLING = -1  # the document number of Whoosh's spelling-only postings, which have no list
 # What a gathered posting costs in memory, about (the pool counts ~150 bytes for its tuple).
 POSTING_BYTES = 100
+# Terms pickled together in a run file: few enough that reading every run back at once,
+# a chunk of each, takes little memory; many enough that pickling is not per term.
+RUN_CHUNK_TERMS = 2048
+
+# A term's list as gathered: (field, term, document numbers, weights, encoded values).
+TermList = tuple[str, bytes, list[int], list[float], list[bytes]]
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -42,6 +59,7 @@ class BulkSegmentWriter(SegmentWriter):
         self._gathered: dict[str, dict[bytes, tuple[list[int], list[tuple]]]] = {}
         self._gathered_bytes = 0
         self._limit = self.pool.limit
+        self._runs: list[str] = []  # files of the tempstore, each the lists gathered till a spill
         schema = self.schema
         # Whoosh's own add_document for what this one does not do: term vectors, spelling
         # fields, and codecs other than whoosh3 as it comes (no inlined postings).
@@ -86,8 +104,11 @@ class BulkSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
         if self._gathered_bytes > self._limit:
-            self._to_pool()
-            self.pool.save()
+            if self._uses_pool():
+                self._to_pool()
+                self.pool.save()
+            else:
+                self._spill()
 
     def _gather(self, fieldname: str, postings: tuple) -> None:
         """File a document's postings of one field under their terms."""
@@ -115,34 +136,104 @@ class BulkSegmentWriter(SegmentWriter):
         self._gathered = {}
         self._gathered_bytes = 0
 
+    def _uses_pool(self) -> bool:
+        """Whether some postings went into Whoosh's pool (then all of them go there)."""
+        return bool(self.pool.current or self.pool.runs)
+
+    def _gathered_lists(self) -> Iterator[TermList]:
+        """The gathered lists in (field, term) order, emptying the gathered postings."""
+        gathered, self._gathered, self._gathered_bytes = self._gathered, {}, 0
+        for fieldname in sorted(gathered):
+            terms = gathered.pop(fieldname)
+            for btext in sorted(terms):
+                docnums, postings = terms.pop(btext)
+                yield fieldname, btext, docnums, [p[2] * 1.0 for p in postings], [p[3] for p in postings]
+
+    def _spill(self) -> None:
+        """Write the gathered lists out as a run, in order, and forget them."""
+        name = f"{random_name()}.lists"
+        lists = self._gathered_lists()
+        with self.pool.tempstore.create_file(name) as run:
+            self._runs.append(name)
+            while chunk := list(islice(lists, RUN_CHUNK_TERMS)):
+                pickle.dump(chunk, run, pickle.HIGHEST_PROTOCOL)
+
+    def _read_run(self, name: str) -> Iterator[TermList]:
+        with self.pool.tempstore.open_file(name) as run:
+            while True:
+                try:
+                    chunk = pickle.load(run)
+                except EOFError:
+                    return
+                yield from chunk
+
+    def _merged_lists(self) -> Iterator[TermList]:
+        """Each term's list, joined from the runs and what is still gathered, in (field, term) order."""
+        sources = [self._read_run(name) for name in self._runs] + [self._gathered_lists()]
+        # Ties keep their sources' order (heapq.merge's guarantee), which is document order.
+        for (fieldname, btext), pieces in groupby(heapq.merge(*sources, key=_FIELD_AND_TERM), _FIELD_AND_TERM):
+            first = next(pieces)
+            docnums, weights, values = first[2], first[3], first[4]
+            for piece in pieces:
+                docnums += piece[2]
+                weights += piece[3]
+                values += piece[4]
+            yield fieldname, btext, docnums, weights, values
+
+    def _runs_to_pool(self) -> None:
+        """Move the runs' postings into Whoosh's pool (when postings came another way too)."""
+        pool = self.pool
+        for name in self._runs:
+            for fieldname, btext, docnums, weights, values in self._read_run(name):
+                pool.fieldnames.add(fieldname)
+                pool.current.extend(zip([fieldname] * len(docnums), [btext] * len(docnums), docnums, weights, values))
+            pool.save()
+        self._remove_runs()
+
+    def _remove_runs(self) -> None:
+        for name in self._runs:
+            if self.pool.tempstore.file_exists(name):
+                self.pool.tempstore.delete_file(name)
+        self._runs = []
+
+    def discard_postings(self) -> None:
+        """Remove what the writer put on disk (its runs and Whoosh's pool's), for a writer
+        that is given up without cancel()."""
+        self._remove_runs()
+        self.pool.cleanup()
+
+    def _close_segment(self):
+        try:
+            super()._close_segment()
+        finally:
+            self._remove_runs()
+
     def _flush_segment(self):
         if not self._writes_lists:
             return super()._flush_segment()  # another codec: its own writer knows its blocks
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         try:
-            if self.pool.current or self.pool.runs:
+            if self._uses_pool():
                 self._to_pool()
+                self._runs_to_pool()
                 write_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings())
             else:
-                self._write_gathered(lengths)
+                self._write_lists(lengths, self._merged_lists() if self._runs else self._gathered_lists())
             self.fieldwriter.close()
         finally:
             if lengths:
                 lengths.close()
 
-    def _write_gathered(self, lengths) -> None:
+    def _write_lists(self, lengths, lists: Iterator[TermList]) -> None:
+        """Write term lists that come in (field, term) order."""
         fieldwriter = self.fieldwriter
-        for fieldname in sorted(self._gathered):
-            terms = self._gathered.pop(fieldname)
+        for fieldname, field_lists in groupby(lists, _FIELD):
             fieldwriter.start_field(fieldname, self.schema[fieldname])
             length_of = _field_lengths(lengths, fieldname)
-            for btext in sorted(terms):
-                docnums, postings = terms[btext]
-                _write_list(fieldwriter, btext, docnums, [p[2] * 1.0 for p in postings],
-                            [p[3] for p in postings], length_of)
+            for _, btext, docnums, weights, values in field_lists:
+                _write_list(fieldwriter, btext, docnums, weights, values, length_of)
             fieldwriter.finish_field()
-        self._gathered_bytes = 0
 
 
 def write_postings(fieldwriter: W3FieldWriter, schema, lengths, items) -> None:
