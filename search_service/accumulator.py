@@ -23,8 +23,10 @@ facet values as Whoosh's categorizers name them. Anything this module cannot rea
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +74,10 @@ RERANK_POOL = 1000
 # of the arrays over every match costs less than looking the pool up term by term (at 10k
 # documents re-ranking every query made a miss 10-15% slower; at 100k, 9% faster).
 RERANK_FROM = 5
+# _Pool looks a posting list up in a table of the pool up to this many times the pool's
+# length, in it by binary search beyond (measured with numpy: the table costs ~3 ns a
+# posting, the search ~30 us a list of any length for a pool of 1,000).
+SLOTS_UP_TO = 8
 
 
 # ---------------------------------------------------------------------- which rankings
@@ -263,6 +269,42 @@ class TermPostings:
         return at[found], found
 
 
+class _Pool:
+    """Where documents stand in a pool (sorted numbers), for a re-ranking that looks up one
+    posting list after another in it. Used as a context: the table it borrows is handed
+    back as it was lent, all -1."""
+
+    def __init__(self, docs: np.ndarray, table: Callable[[], np.ndarray]) -> None:
+        # int32 as the postings are: searchsorted would otherwise copy each long list to int64.
+        self.docs = docs.astype(np.int32)
+        self._table = table
+        self._slots: np.ndarray | None = None
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._slots is not None:
+            self._slots[self.docs] = -1
+            self._slots = None
+
+    def find(self, postings: TermPostings) -> tuple[np.ndarray, np.ndarray]:
+        """(the indexes in the pool of the documents with a posting; those postings' scores)."""
+        if not len(self.docs) or not len(postings.docs):
+            return np.zeros(0, np.intp), np.zeros(0)
+        if len(postings.docs) > SLOTS_UP_TO * len(self.docs):  # look the pool up in the long list
+            at, has = postings.where(self.docs)
+            return np.flatnonzero(has), postings.scores[at]
+        # A table of each document's place in the pool: one lookup a posting, where a binary
+        # search a pool document costs more up to several times the pool's length.
+        if self._slots is None:
+            self._slots = self._table()
+            self._slots[self.docs] = np.arange(len(self.docs), dtype=np.int32)
+        slots = self._slots[postings.docs]
+        has = slots >= 0
+        return slots[has], postings.scores[has]
+
+
 def candidate_count(wanted: int) -> int:
     """How many documents to score exactly for a page that ends at hit `wanted`."""
     return max(MIN_CANDIDATES, PAGES_OF_CANDIDATES * wanted)
@@ -289,6 +331,7 @@ class Accumulator:
         self.positions = SizedLRU(POSITIONS_BUDGET)
         self._phrases = SizedLRU(PHRASES_BUDGET)  # (field, words) → the documents with the phrase
         self._lengths: dict[str, np.ndarray] = {}
+        self._tables = threading.local()  # _pool_table's
         self._average_lengths: dict[str, float] = {}
         self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
         self._live: np.ndarray | None = None
@@ -337,32 +380,33 @@ class Accumulator:
         docs = first.pool
         low = np.zeros(len(docs))
         present = np.zeros(len(docs), np.int32)
-        for word in words.words:
-            has = np.zeros(len(docs), bool)
-            for term in word:
-                at, scores = self._in_pool(term, docs)
-                low[at] += scores
-                has[at] = True
-            present += has
-        if words.extra:
-            found = [self._in_pool(t, docs) for word in words.extra for t in word]
-            low += np.bincount(np.concatenate([at for at, _ in found]),
-                               np.concatenate([scores for _, scores in found]), minlength=len(docs))
+        with _Pool(docs, self._pool_table) as pool:
+            for word in words.words:
+                has = np.zeros(len(docs), bool)
+                for term in word:
+                    at, scores = self._in_pool(term, pool)
+                    low[at] += scores
+                    has[at] = True
+                present += has
+            if words.extra:
+                found = [self._in_pool(t, pool) for word in words.extra for t in word]
+                low += np.bincount(np.concatenate([at for at, _ in found]),
+                                   np.concatenate([scores for _, scores in found]), minlength=len(docs))
         return self._staged(words, first.total, first.docs, docs, low, present, wanted, 0)
 
-    def _in_pool(self, term: ScoredTerm, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(the indexes in `docs`, sorted numbers, of the documents with a term; their boosted scores)."""
+    def _in_pool(self, term: ScoredTerm, pool: _Pool) -> tuple[np.ndarray, np.ndarray]:
+        """(the indexes in the pool of the documents with a term; their boosted scores)."""
         postings = self.postings(term.field, term.text)
-        if not len(docs) or not len(postings.docs):
-            return np.zeros(0, np.intp), np.zeros(0)
-        if len(postings.docs) > len(docs):  # look the pool up in the long list
-            at, has = postings.where(docs)
-            found, scores = np.flatnonzero(has), postings.scores[at]
-        else:  # look the few postings up in the pool
-            at = np.minimum(np.searchsorted(docs, postings.docs), len(docs) - 1)
-            has = docs[at] == postings.docs
-            found, scores = at[has], postings.scores[has]
-        return found, scores * term.boost if term.boost != 1.0 else scores
+        at, scores = pool.find(postings)
+        return at, scores * term.boost if term.boost != 1.0 else scores
+
+    def _pool_table(self) -> np.ndarray:
+        """A -1 for each document, for _Pool to lend: one per thread, made once (filling it
+        anew for each query cost more than the table saved at a million documents)."""
+        table = getattr(self._tables, "table", None)
+        if table is None:
+            table = self._tables.table = np.full(self.doc_count, -1, np.int32)
+        return table
 
     def _staged(self, words: LooseWords, total: int, matched: np.ndarray, docs: np.ndarray, low: np.ndarray,
                 present: np.ndarray, wanted: int, pool: int) -> FirstStage:

@@ -157,9 +157,11 @@ def test_a_second_round_re_ranking_every_match_ranks_as_whoosh(index, filters, m
         assert_same(fast, walk)
 
 
-def test_a_second_round_ranks_the_first_rounds_best_documents_alone(index):
+@pytest.mark.parametrize("slots_up_to", [0, 8, 10**9], ids=["binary search", "both", "table"])
+def test_a_second_round_ranks_the_first_rounds_best_documents_alone(index, slots_up_to, monkeypatch):
     """With a pool of 40 of the matches, the final round ranks those 40 and keeps the first
-    round's total and facets."""
+    round's total and facets, however it looks the posting lists up in the pool."""
+    monkeypatch.setattr(accumulator_module, "SLOTS_UP_TO", slots_up_to)
     searcher = index.searcher()
     arrays = accumulator(searcher, FACETS)
     first_tiers = plan(parse("fox dog"), searcher.reader()).tiers
@@ -178,6 +180,8 @@ def test_a_second_round_ranks_the_first_rounds_best_documents_alone(index):
     # Reordered by the words that only reorder: as the walk orders those 40 documents.
     walk = _walked_page(searcher, tiers, set(first.pool.tolist()), 0, 40, time.perf_counter() + 60)
     assert [h.docnum for h in page.hits] == [h.docnum for h in walk.hits]
+    # The table of places in the pool is handed back clean for the next query.
+    assert (arrays._pool_table() == -1).all()
 
 
 def test_a_first_round_of_few_matches_keeps_no_pool(index):
