@@ -14,25 +14,24 @@ run: a file of their lists, term after term in order (`_spill`); the segment's l
 the runs' lists of each term joined, in the runs' order, which is document order
 (`_merged_lists`). Whoosh's pool did that posting by posting, sorting tuples out to disk and
 merging them back one at a time: a 100k-story build (two parts, each past the limit) took
-217 s with the pool and 120 s with runs, the same index (benchmarks/README.md). Postings that come another way (a merged segment's, a
-document with boosts) go through Whoosh's pool as before, and so do the gathered ones (and
-any runs) when there are such.
+217 s with the pool and 120 s with runs, the same index (benchmarks/README.md).
+
+Postings that come another way (a merged segment's, a document with boosts) go through
+Whoosh's pool as before, and so do the gathered ones (and any runs) when there are such.
 """
 from __future__ import annotations
 
 import heapq
-import pickle
 import zlib
 from array import array
 from collections.abc import Iterator
 from itertools import groupby, islice
 from operator import itemgetter, sub
-from pickle import dumps
-
-from whoosh.util import random_name
+from pickle import HIGHEST_PROTOCOL, dump, dumps, load
 
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
 from whoosh.system import pack_int, pack_ushort
+from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -156,13 +155,13 @@ class BulkSegmentWriter(SegmentWriter):
         with self.pool.tempstore.create_file(name) as run:
             self._runs.append(name)
             while chunk := list(islice(lists, RUN_CHUNK_TERMS)):
-                pickle.dump(chunk, run, pickle.HIGHEST_PROTOCOL)
+                dump(chunk, run, HIGHEST_PROTOCOL)
 
     def _read_run(self, name: str) -> Iterator[TermList]:
         with self.pool.tempstore.open_file(name) as run:
             while True:
                 try:
-                    chunk = pickle.load(run)
+                    chunk = load(run)
                 except EOFError:
                     return
                 yield from chunk
