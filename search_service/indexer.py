@@ -38,7 +38,7 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the one served and the one before, for readers still on it
-WRITER_MEMORY_MB = 256  # postings a segment writer holds before it sorts them out to disk
+WRITER_MEMORY_MB = 256  # postings a segment writer holds before it writes them out as a run
 
 # Ranking fields. Words are scored on `content` (title and text as one field, so BM25 sees
 # one document length and one term frequency) plus the title at TITLE_WEIGHT of that; see
