@@ -38,7 +38,10 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the one served and the one before, for readers still on it
-WRITER_MEMORY_MB = 256  # postings a segment writer holds before it writes them out as a run
+# Postings a segment writer holds before it writes them out as a run (Whoosh's estimate, ~100
+# bytes a posting). Runs are cheap to join: a 100k build at 128 against 256 took 111-116 s
+# against 120-121, its writing processes peaking at 623 MB against 863 (benchmarks/README.md).
+WRITER_MEMORY_MB = 128
 
 # Ranking fields. Words are scored on `content` (title and text as one field, so BM25 sees
 # one document length and one term frequency) plus the title at TITLE_WEIGHT of that; see
