@@ -25,7 +25,7 @@ import heapq
 import zlib
 from array import array
 from collections.abc import Iterator
-from itertools import groupby, islice
+from itertools import groupby, islice, repeat
 from operator import itemgetter, sub
 from pickle import HIGHEST_PROTOCOL, dump, dumps, load
 
@@ -126,14 +126,13 @@ class BulkSegmentWriter(SegmentWriter):
 
     def _to_pool(self) -> None:
         """Move the gathered postings into Whoosh's pool, as its add_document would have put them."""
+        self._lists_to_pool(self._gathered_lists())
+
+    def _lists_to_pool(self, lists: Iterator[TermList]) -> None:
         pool = self.pool
-        for fieldname, terms in self._gathered.items():
+        for fieldname, btext, docnums, weights, values in lists:
             pool.fieldnames.add(fieldname)
-            for btext, (docnums, postings) in terms.items():
-                pool.current.extend((fieldname, btext, docnum, posting[2] * 1.0, posting[3])
-                                    for docnum, posting in zip(docnums, postings))
-        self._gathered = {}
-        self._gathered_bytes = 0
+            pool.current.extend(zip(repeat(fieldname), repeat(btext), docnums, weights, values))
 
     def _uses_pool(self) -> bool:
         """Whether some postings went into Whoosh's pool (then all of them go there)."""
@@ -181,12 +180,9 @@ class BulkSegmentWriter(SegmentWriter):
 
     def _runs_to_pool(self) -> None:
         """Move the runs' postings into Whoosh's pool (when postings came another way too)."""
-        pool = self.pool
         for name in self._runs:
-            for fieldname, btext, docnums, weights, values in self._read_run(name):
-                pool.fieldnames.add(fieldname)
-                pool.current.extend(zip([fieldname] * len(docnums), [btext] * len(docnums), docnums, weights, values))
-            pool.save()
+            self._lists_to_pool(self._read_run(name))
+            self.pool.save()
         self._remove_runs()
 
     def _remove_runs(self) -> None:
@@ -269,8 +265,7 @@ def _write_list(fieldwriter: W3FieldWriter, btext: bytes, docnums: list[int], we
     size = writer._blocklimit
     compression = writer._compression
     fixed_size = fieldwriter._format.fixed_value_size()
-    postfile = fieldwriter._postfile
-    start = postfile.tell()
+    start = fieldwriter._postfile.tell()
     if len(docnums) == 1:  # most terms of a segment (rare words, ids): one block of one posting
         return _write_one(fieldwriter, btext, docnums[0], weights[0], values[0], length_of, compression,
                           fixed_size, start)
@@ -301,9 +296,7 @@ def _write_list(fieldwriter: W3FieldWriter, btext: bytes, docnums: list[int], we
         min_length = min(found) if found else None
         max_length = max(found) if found else 0
         data = dumps((tuple(map(sub, ids, [0] + ids[:-1])), mini_weights, mini_values), 2)
-        level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
-        if level:
-            data = zlib.compress(data, level)
+        level, data = _compressed(data, compression)
         header = dumps((len(ids), ids[-1], max_weight, level, length_to_byte(min_length),
                         length_to_byte(max_length)), 2)
         chunks += (pack_int(-(len(header) + len(data)) if last else len(header) + len(data)), header, data)
@@ -313,10 +306,7 @@ def _write_list(fieldwriter: W3FieldWriter, btext: bytes, docnums: list[int], we
         info._minlength = min_length if info._minlength is None else min(info._minlength, min_length)
         info._maxlength = max(info._maxlength, max_length)
         info._maxweight = max(info._maxweight, max_weight)
-    written = b"".join(chunks)
-    postfile.write(written)
-    info.set_extent(start, len(written))
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
+    _add_term(fieldwriter, btext, info, start, b"".join(chunks))
 
 
 def _write_one(fieldwriter: W3FieldWriter, btext: bytes, docnum: int, weight: float, value: bytes,
@@ -331,13 +321,22 @@ def _write_one(fieldwriter: W3FieldWriter, btext: bytes, docnum: int, weight: fl
     max_weight = weight if weight > 0 else 0
     length = length_of[docnum] if length_of else 0
     data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), 2)
-    level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
-    if level:
-        data = zlib.compress(data, level)
+    level, data = _compressed(data, compression)
     header = dumps((1, docnum, max_weight, level, length_to_byte(length or None), length_to_byte(length)), 2)
-    written = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(header) + len(data))), header, data))
-    fieldwriter._postfile.write(written)
     info = W3TermInfo(weight=stored_weight, df=1, minlength=length or None, maxlength=length,
                       maxweight=max_weight, minid=docnum, maxid=docnum)
+    _add_term(fieldwriter, btext, info, start,
+              b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(header) + len(data))), header, data)))
+
+
+def _compressed(data: bytes, compression: int) -> tuple[int, bytes]:
+    """(the zlib level used, the data) as whoosh3 stores a block's pickled postings."""
+    level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+    return level, zlib.compress(data, level) if level else data
+
+
+def _add_term(fieldwriter: W3FieldWriter, btext: bytes, info: W3TermInfo, start: int, written: bytes) -> None:
+    """Write a term's blocks at `start` of the postings file and its entry in the terms file."""
+    fieldwriter._postfile.write(written)
     info.set_extent(start, len(written))
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
