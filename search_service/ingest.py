@@ -127,11 +127,16 @@ def ingest(
         workers = workers or os.cpu_count() or 1
         pool = stack.enter_context(_worker_pool(workers))
         offsets = array("q")  # where each document starts in the spool
+        # Written to the file itself, its offsets counted: the wrapper adds a Python call to
+        # each write, and tell() is a system call.
+        spool, at = doc_spool.file, 0
         for doc in _cleaned(pages, pool, state.duplicates, summary, progress):
             state.repetition.count(doc)
-            offsets.append(doc_spool.tell())
-            pickle.dump(doc, doc_spool, protocol=pickle.HIGHEST_PROTOCOL)
-        doc_spool.flush()
+            data = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+            offsets.append(at)
+            spool.write(data)
+            at += len(data)
+        spool.flush()
         state.pages = seen
         save_state = partial(_save_state, state=state)
         if base is None and workers > 1 and offsets:
