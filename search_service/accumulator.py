@@ -28,6 +28,7 @@ import weakref
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from whoosh import query as wq
@@ -61,6 +62,9 @@ PHRASES_BUDGET = 2_000_000
 # differed, from each other or from the walk's.
 MIN_CANDIDATES = 50
 PAGES_OF_CANDIDATES = 4
+# _gather looks documents up in a posting list by binary search when they are fewer than
+# the index's documents over this, rather than spreading the list over the whole index.
+FEW_DOCUMENTS = 16
 # Whoosh adds a document's term scores in another order than the arrays: bounds allow for
 # the last bits of a sum to differ.
 TOLERANCE = 1e-9
@@ -257,6 +261,11 @@ class TermPostings:
     docs: np.ndarray  # int32
     scores: np.ndarray  # float64
 
+    @cached_property
+    def top(self) -> float:
+        """The highest score (0 with none)."""
+        return float(self.scores.max()) if len(self.scores) else 0.0
+
     def among(self, docnums: np.ndarray) -> np.ndarray:
         """The indexes of the postings of the given sorted documents."""
         return self.where(docnums)[0]
@@ -412,16 +421,16 @@ class Accumulator:
                 present: np.ndarray, wanted: int, pool: int) -> FirstStage:
         """The FirstStage of `docs` (sorted numbers) scored `low` without their phrases, each
         with `present` of the words, out of `total` matches (`matched`)."""
-        high = low + self.phrase_bound(words.phrases, docs) if words.phrases else low
-        tiers = [(docs, low, high)]
+        tiers = [(docs, low, present)]
         if words.all_words_first:
             every = present == len(words.words)
-            tiers = [(docs[every], low[every], high[every]), (docs[~every], low[~every], high[~every])]
+            tiers = [(docs[every], low[every], present[every]), (docs[~every], low[~every], present[~every])]
         pooled = pool > 0 and total >= RERANK_FROM * pool
         candidates, best = [], []
         left = pool if pooled else 0
-        for tier, tier_low, tier_high in tiers:
+        for tier, tier_low, tier_present in tiers:
             # A tier fills what is left of the page after the tiers before it.
+            tier_high = self._high(words, tier, tier_low, tier_present, (wanted, left))
             candidates.append(_candidates(tier, tier_low, tier_high, wanted))
             wanted -= len(tier)
             if left > 0:
@@ -429,6 +438,35 @@ class Accumulator:
                 left -= len(best[-1])
         chosen = np.sort(np.concatenate(best)) if pooled else None
         return FirstStage(total, matched, candidates, chosen)
+
+    def _high(self, words: LooseWords, docs: np.ndarray, low: np.ndarray, present: np.ndarray,
+              asked: tuple[int, ...]) -> np.ndarray:
+        """Each document's score with the most its phrases can add (phrase_bound), for the
+        documents that could be among the best `k` by it, for each k asked; `low` for the others.
+
+        The k-th best score with phrases is at least the k-th best without: a document whose
+        score without, plus the most any document's phrases add, is below that cannot be
+        among the best k, nor tie with them. Nor can a phrase be in a document that lacks
+        some of its words that are words of the query (`present` counts those it has). At
+        100k documents a query of three words matched tens of thousands of documents, and
+        bounding the phrases of every one was a fifteenth of a query.
+        """
+        phrases = words.phrases
+        ks = [k for k in asked if 0 < k < len(docs)]  # otherwise every document is taken, or none
+        if not phrases or not ks:
+            return low
+        k = max(ks)
+        kth = np.partition(low, len(low) - k)[len(low) - k]
+        keep = low >= kth - self._most_added(phrases) - 2 * abs(kth) * TOLERANCE
+        keep &= present >= _fewest_query_words(words)
+        high = low.copy()
+        high[keep] += self.phrase_bound(phrases, docs[keep])
+        return high
+
+    def _most_added(self, phrases: tuple[PhraseBonus, ...]) -> float:
+        """The most that phrase_bound can give any document."""
+        return sum(max(0.0, phrase.boost * sum(self.postings(phrase.field, word).top for word in phrase.words))
+                   for phrase in phrases)
 
     def stage(self, ranking: LooseWords | ExactPhrase, filters: wq.Query | None, wanted: int,
               pool: int = 0) -> FirstStage:
@@ -627,7 +665,9 @@ class Accumulator:
     def _gather(self, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(a term's score in each of the documents `docs`, sorted numbers; whether it is in each)."""
         postings = self.postings(field, text)
-        if len(postings.docs) > 4 * len(docs):  # look the few documents up in the long list
+        # Look the few documents up in the long list, or in any list when they are few
+        # beside the index (the arrays below are as long as the index).
+        if len(postings.docs) > 4 * len(docs) or FEW_DOCUMENTS * len(docs) < self.doc_count:
             at, has = postings.where(docs)
             scores = np.zeros(len(docs))
             scores[has] = postings.scores[at]
@@ -742,6 +782,14 @@ class Accumulator:
                     ordinals[offset + d] = numbers.setdefault(value, len(numbers))
             self._ordinals[name] = (ordinals, list(numbers))
         return self._ordinals[name]
+
+
+def _fewest_query_words(words: LooseWords) -> int:
+    """The fewest of the query's words (those its phrases are in) that a document with one
+    of its phrases has: the phrase's words that are words of the query."""
+    return min(sum(1 for word in words.words
+                   if any(term.field == phrase.field and term.text in phrase.words for term in word))
+               for phrase in words.phrases)
 
 
 def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:

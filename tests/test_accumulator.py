@@ -7,6 +7,7 @@ import gc
 import random
 import time
 import weakref
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from whoosh import scoring
 
 from search_service import accumulator as accumulator_module
 from search_service import search
-from search_service.accumulator import (ExactPhrase, PhraseBonus, Unreadable, accumulator, arrays_ranking,
+from search_service.accumulator import (ExactPhrase, PhraseBonus, Unreadable, _best, accumulator, arrays_ranking,
                                         exact_phrase, loose_words)
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, TITLE_WEIGHT, build_index, current_generation
@@ -283,6 +284,29 @@ def test_a_phrases_bound_is_its_score_where_it_is_found(index):
         bound = arrays.phrase_bound((PhraseBonus(RANK_FIELD, words, 0.3),))
         assert found
         assert {d: float(bound[d]) for d in found} == pytest.approx(found)
+
+
+def test_phrases_are_bounded_only_where_they_could_change_the_best(index):
+    """A document whose words' score plus the most any phrase adds cannot reach the k-th
+    best, or that lacks a phrase's words, keeps its score without phrases: the best k by
+    that are the best k by every document's full bound."""
+    searcher = index.searcher()
+    arrays = accumulator(searcher, FACETS)
+    docs = np.flatnonzero(arrays.live())
+    spared = 0
+    for q in ("quick brown fox", "lazy dog", "storm coast ship port tide", "oil price wheat grain"):
+        words = loose_words(plan(parse(q), searcher.reader()).tiers)
+        assert words.phrases
+        low = arrays.scores(replace(words, phrases=()), docs)
+        present = sum(np.isin(docs, np.concatenate([arrays.postings(t.field, t.text).docs for t in word]))
+                      for word in words.words).astype(np.int32)
+        full = low + arrays.phrase_bound(words.phrases, docs)
+        for k in (1, 10, 50):
+            high = arrays._high(words, docs, low, present, (k,))
+            assert _best(docs, high, k).tolist() == _best(docs, full, k).tolist()
+            assert np.all(high <= full + 1e-12) and np.all(high >= low)
+            spared += int(np.sum((high == low) & (full > low)))
+    assert spared > 0  # some documents' phrases were not bounded
 
 
 def test_exact_scores_are_whooshs_scores(index):
