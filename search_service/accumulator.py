@@ -62,9 +62,6 @@ PHRASES_BUDGET = 2_000_000
 # differed, from each other or from the walk's.
 MIN_CANDIDATES = 50
 PAGES_OF_CANDIDATES = 4
-# _gather looks documents up in a posting list by binary search when they are fewer than
-# the index's documents over this, rather than spreading the list over the whole index.
-FEW_DOCUMENTS = 16
 # Whoosh adds a document's term scores in another order than the arrays: bounds allow for
 # the last bits of a sum to differ.
 TOLERANCE = 1e-9
@@ -665,9 +662,7 @@ class Accumulator:
     def _gather(self, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(a term's score in each of the documents `docs`, sorted numbers; whether it is in each)."""
         postings = self.postings(field, text)
-        # Look the few documents up in the long list, or in any list when they are few
-        # beside the index (the arrays below are as long as the index).
-        if len(postings.docs) > 4 * len(docs) or FEW_DOCUMENTS * len(docs) < self.doc_count:
+        if len(postings.docs) > 4 * len(docs):  # look the few documents up in the long list
             at, has = postings.where(docs)
             scores = np.zeros(len(docs))
             scores[has] = postings.scores[at]
