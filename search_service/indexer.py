@@ -29,7 +29,9 @@ from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document, SkippedFile
-from .postings_file import PartLists, Unreadable, join_parts, part_file, remove_part_files, write_arrays
+from .postings_file import (
+    PartLists, Unreadable, join_parts, part_file, remove_part_files, update_arrays, write_arrays,
+)
 from .ranking import document_feedback_terms
 from .segment_writer import BulkSegmentWriter
 from .vocabulary import read_counts, write_vocabulary
@@ -174,7 +176,7 @@ def write_generation(
             ix = whoosh_index.create_in(str(folder), SCHEMA)
             words = Counter()
         count = _write_documents(ix, documents, delete_sources, on_document, words)
-        total = _complete_generation(root, folder, ix, words, before_switch)
+        total = _complete_generation(root, folder, ix, words, before_switch, copied=base is not None)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -319,18 +321,21 @@ def _new_generation_folder(root: Path) -> Path:
 
 def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
                          before_switch: Callable[[Path], None] | None,
-                         pool: Executor | None = None, parts: int = 1, lists: list[Path] | None = None) -> int:
+                         pool: Executor | None = None, parts: int = 1, lists: list[Path] | None = None,
+                         copied: bool = False) -> int:
     """Write the committed index's vocabulary and arrays, then switch it in; its document count.
 
     `lists`: the files of posting lists that the parts of a parallel build kept, one per
     segment, from which the arrays are written rather than read back from the index.
+    `copied`: the folder is a copy of an earlier generation, its arrays files among them,
+    which give the lists of the segments the new generation kept.
     """
     write_vocabulary(folder, words)
     with ix.searcher() as searcher:
         # Postings the arrays cannot read (another codec) leave the generation without
         # the files: searches then read Whoosh's postings, as before they existed.
         try:
-            _write_arrays(folder, searcher, pool, parts, lists)
+            _write_arrays(folder, searcher, pool, parts, lists, copied)
         except Unreadable:
             pass
         finally:
@@ -342,12 +347,20 @@ def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
     return total
 
 
-def _write_arrays(folder: Path, searcher, pool: Executor | None, parts: int, lists: list[Path] | None) -> None:
+def _write_arrays(folder: Path, searcher, pool: Executor | None, parts: int, lists: list[Path] | None,
+                  copied: bool = False) -> None:
     """The generation's arrays (postings_file.py), from the parts' lists when there are
-    such and they match the segments, else read from the index."""
+    such and they match the segments, or updated from the copied generation's files, else
+    read from the index."""
     if lists:
         try:
             join_parts(folder, searcher, lists, ARRAY_FIELDS, positions=POSITION_FIELDS)
+            return
+        except Unreadable:
+            pass
+    if copied:
+        try:
+            update_arrays(folder, searcher, ARRAY_FIELDS, positions=POSITION_FIELDS)
             return
         except Unreadable:
             pass

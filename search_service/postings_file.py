@@ -10,7 +10,9 @@ and the accumulator reads such a list with one seek (PostingsFile.read): the pag
 then shares it between workers, and a worker that starts afresh finds it there.
 
 A parallel build does not read its lists back: each part keeps its documents' posting lists
-(PartLists) and join_parts writes the same files from them.
+(PartLists) and join_parts writes the same files from them. Nor does an incremental build,
+but for its new segments: update_arrays takes the lists of the segments it kept from the
+files of the generation it was copied from.
 
 For the ranking field it also writes those lists' positions (POSITIONS_FILE): the
 accumulator looks for the adjacency bonus and for exact phrases in the positions of a few
@@ -24,6 +26,7 @@ generation whose segments differ (documents added without this module) reads fro
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import pickle
 import shutil
@@ -113,11 +116,13 @@ def term_arrays_with_positions(searcher, field: str, text: bytes) -> tuple[np.nd
     return docs, weights, starts, positions
 
 
-def _term_postings(searcher, field: str, text: bytes, values: bool) -> tuple[np.ndarray, np.ndarray, list]:
+def _term_postings(searcher, field: str, text: bytes, values: bool,
+                   leaves: list | None = None) -> tuple[np.ndarray, np.ndarray, list]:
     """(document numbers, frequencies, and with `values` the encoded values) of a term over
-    every segment, each segment's numbers at its offset."""
+    every segment (or over `leaves`, some of the searcher's (segment, offset)), each segment's
+    numbers at its offset."""
     docs, weights, encoded = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)], []
-    for leaf, offset in searcher.leaf_searchers():
+    for leaf, offset in searcher.leaf_searchers() if leaves is None else leaves:
         reader = leaf.reader()
         if (field, text) in reader:
             found = read_postings(reader.postings(field, text), values=values)
@@ -176,12 +181,13 @@ def write_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: 
             _write_lists(searcher, lists, positions, out, out_positions, table, positions_table)
         else:
             _join_slices(folder, lists, positions, pool, parts, out, out_positions, table, positions_table)
-    _write_table(folder, searcher, table, positions_table)
+    _write_table(folder, searcher, table, positions_table, min_postings)
     return len(lists)
 
 
-def _write_table(folder: Path, searcher, table: dict, positions_table: dict) -> None:
-    description = {"segments": segments_of(searcher), "fields": table, "positions": positions_table}
+def _write_table(folder: Path, searcher, table: dict, positions_table: dict, min_postings: int) -> None:
+    description = {"segments": segments_of(searcher), "min_postings": min_postings, "fields": table,
+                   "positions": positions_table}
     (folder / (TABLE_FILE + ".tmp")).write_text(json.dumps(description, separators=(",", ":")))
     os.replace(folder / (TABLE_FILE + ".tmp"), folder / TABLE_FILE)
 
@@ -273,6 +279,175 @@ def _write_slice(folder: str, lists: list, positions: tuple[str, ...], slot: int
             open(Path(folder) / f"{POSITIONS_FILE}.{slot}", "wb") as out_positions:
         _write_lists(searcher, lists, positions, out, out_positions, table, positions_table)
     return dict(table), dict(positions_table)
+
+
+# ---------------------------------------------------------------------- from an earlier generation's files
+
+
+def update_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: int | None = None,
+                  positions: tuple[str, ...] = ()) -> int:
+    """write_arrays for a generation that was copied from another and then changed (an
+    incremental ingest), whose folder still holds the files as that generation had them:
+    the lists of the segments it kept come from those files, and only the postings of its
+    new segments (and of terms their documents make long) are read from the index. The same
+    files as write_arrays writes, in time that grows with the change, not with the index:
+    one page added to 100k documents read back every long list, 24 of its 30 seconds.
+
+    Raises Unreadable when the files are missing, of another layout, or name none of the
+    segments (the caller then writes them with write_arrays)."""
+    min_postings = MIN_POSTINGS if min_postings is None else min_postings
+    old = _Earlier.open(folder, positions, min_postings)
+    # (segment reader, its offset now, its offset in the earlier files, its size); (leaf, offset)
+    kept, added = [], []
+    for leaf, offset in searcher.leaf_searchers():
+        key = (leaf.reader().segment().segment_id(), leaf.doc_count_all())
+        if key in old.offsets:
+            kept.append((leaf.reader(), offset, *old.offsets[key]))
+        else:
+            added.append((leaf, offset))
+    if not kept:
+        raise Unreadable("the earlier files name none of the segments")
+    if not added and all(offset == old_offset for _, offset, old_offset, _ in kept) \
+            and len(kept) == len(old.offsets):  # documents deleted, none added: the files hold
+        with old:
+            return sum(len(terms) for terms in old.table.values())
+    fields = tuple(field for field in fields if field in searcher.schema)
+    table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
+    positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
+    written = 0
+    with old, _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
+        for field in fields:
+            with_positions = field in positions
+            new_terms: Counter[bytes] = Counter()  # the new segments' terms, with their postings
+            for leaf, _ in added:
+                for text, info in leaf.reader().iter_field(field):
+                    new_terms[text] += info.doc_frequency()
+            listed = old.table.get(field, {})
+            for text in sorted(set(listed) | {t.decode("utf-8") for t in new_terms}):
+                btext = text.encode("utf-8")
+                if text in listed:
+                    found = _kept_and_added(old, field, text, kept, searcher, added, btext, with_positions)
+                else:  # short in the kept segments: long now, or still short
+                    count = new_terms[btext] + sum(reader.doc_frequency(field, btext) for reader, *_ in kept)
+                    if count < min_postings:
+                        continue
+                    found = _read_term(searcher, None, field, btext, with_positions)
+                if len(found[0]) < min_postings:  # its postings were in segments merged away
+                    continue
+                _write_list(text, *found, out, out_positions, table[field],
+                            positions_table[field] if with_positions else None)
+                written += 1
+    _write_table(folder, searcher, table, positions_table, min_postings)
+    return written
+
+
+def _read_term(searcher, leaves: list | None, field: str, text: bytes, with_positions: bool) -> tuple:
+    """(document numbers, frequencies, position starts, positions) of a term read from the
+    index (of `leaves` only, if given); the last two None without positions."""
+    docs, weights, values = _term_postings(searcher, field, text, with_positions, leaves)
+    if not with_positions:
+        return docs, weights, None, None
+    starts, found = _decoded_positions(searcher.schema[field].format, values)
+    return docs, weights, starts, found
+
+
+def _kept_and_added(old: _Earlier, field: str, text: str, kept: list, searcher, added: list,
+                    btext: bytes, with_positions: bool) -> tuple:
+    """_read_term of a term the earlier files list: its postings in the kept segments from
+    those files (moved to where each segment's documents are numbered now), and in the new
+    segments from the index."""
+    docs, weights, starts, found = old.read(field, text, with_positions)
+    pieces = []
+    for _, offset, old_offset, size in kept:
+        lo, hi = np.searchsorted(docs, [old_offset, old_offset + size])
+        if hi > lo:
+            pieces.append((docs[lo:hi] - old_offset + offset, weights[lo:hi],
+                           found[starts[lo]:starts[hi]] if with_positions else None,
+                           np.diff(starts[lo:hi + 1]) if with_positions else None))
+    for leaf in added:
+        new = _read_term(searcher, [leaf], field, btext, with_positions)
+        if len(new[0]):
+            pieces.append((new[0], new[1], new[3], np.diff(new[2]) if with_positions else None))
+    # Each piece is one segment's: in the order of their documents' numbers now, they are
+    # in the searcher's order of segments.
+    pieces.sort(key=lambda piece: piece[0][0])
+    if not pieces:
+        return np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(1, np.int64), np.zeros(0, np.uint32)
+    joined_docs = np.concatenate([piece[0] for piece in pieces]).astype(np.int32)
+    joined_weights = np.concatenate([piece[1] for piece in pieces]).astype(np.float32)
+    if not with_positions:
+        return joined_docs, joined_weights, None, None
+    counts = np.concatenate([piece[3] for piece in pieces]).astype(np.int64)
+    joined_starts = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=joined_starts[1:])
+    joined_found = np.concatenate([piece[2].astype(np.uint32) for piece in pieces])
+    return joined_docs, joined_weights, joined_starts, joined_found
+
+
+class _Earlier:
+    """The files of long posting lists as an earlier generation wrote them (update_arrays
+    reads them from the folder copied from it), mapped into memory for the time of a use."""
+
+    def __init__(self, folder: Path, description: dict) -> None:
+        self.table = description["fields"]
+        self.positions_table = description.get("positions") or {}
+        self.offsets: dict[tuple[str, int], tuple[int, int]] = {}  # segment → (first document, size)
+        first = 0
+        for segment_id, size in description["segments"]:
+            self.offsets[segment_id, size] = (first, size)
+            first += size
+        self._maps = [_mapped(folder / ARRAYS_FILE), _mapped(folder / POSITIONS_FILE)]
+
+    @classmethod
+    def open(cls, folder: Path, positions: tuple[str, ...], min_postings: int) -> _Earlier:
+        """The folder's files; Unreadable when they are missing, of another layout, or hold
+        lists of another least length."""
+        try:
+            description = json.loads((folder / TABLE_FILE).read_text())
+            if description.get("min_postings") != min_postings:
+                raise Unreadable("files written with another length of a long list")
+            table, positions_table = description["fields"], description.get("positions") or {}
+            for field in positions:
+                if set(table.get(field, {})) != set(positions_table.get(field, {})):
+                    raise Unreadable(f"files without the positions of {field}")
+            if any(len(entry) != 4 for terms in positions_table.values() for entry in terms.values()):
+                raise Unreadable("positions of another layout")
+            return cls(folder, description)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise Unreadable(f"no earlier files to update ({exc})") from exc
+
+    def read(self, field: str, text: str, with_positions: bool) -> tuple:
+        """(document numbers, frequencies, position starts, positions) of a listed term."""
+        arrays, positions = self._maps
+        offset, count = self.table[field][text]
+        docs = np.frombuffer(arrays, np.int32, count, offset)
+        weights = np.frombuffer(arrays, np.float32, count, offset + 4 * count)
+        if not with_positions:
+            return docs, weights, None, None
+        offset, starts_count, total, itemsize = self.positions_table[field][text]
+        starts = np.frombuffer(positions, np.uint32, starts_count, offset)
+        found = np.frombuffer(positions, np.uint16 if itemsize == 2 else np.uint32, total, offset + 4 * starts_count)
+        return docs, weights, starts, found
+
+    def __enter__(self) -> _Earlier:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for mapped in self._maps:
+            try:
+                if isinstance(mapped, mmap.mmap):
+                    mapped.close()
+            except BufferError:  # an array still reads it: it closes when that is gone
+                pass
+        self._maps = []
+
+
+def _mapped(path: Path) -> mmap.mmap | bytes:
+    """A file's bytes, mapped read-only (an empty file cannot be mapped: no bytes)."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 # ---------------------------------------------------------------------- from the documents' terms
@@ -414,7 +589,7 @@ def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...
                 _write_list(text, *_joined(found, text), out, out_positions, table[field],
                             positions_table[field] if field in positions else None)
                 written += 1
-    _write_table(folder, searcher, table, positions_table)
+    _write_table(folder, searcher, table, positions_table, min_postings)
     return written
 
 

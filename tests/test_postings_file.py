@@ -175,6 +175,69 @@ def test_incremental_builds_write_the_file_for_the_new_generation(served, monkey
     assert (fresh.root / fresh.generation / ARRAYS_FILE).exists()
 
 
+def more_documents(count: int, prefix: str, seed: int) -> list[Document]:
+    rng = random.Random(seed)
+    return [Document(id=document_id(f"{prefix}{n}"), source=f"{prefix}{n}", title=" ".join(rng.choices(WORDS, k=2)),
+                     text=" ".join(rng.choices(WORDS + ["the", "of", f"rare{n % 7}"], k=rng.randint(5, 60))))
+            for n in range(count)]
+
+
+def test_an_incremental_build_updates_the_files_from_the_earlier_generations(tmp_path, monkeypatch):
+    """An incremental build takes the lists of the segments it kept from the files of the
+    generation it was copied from, and reads only its new segments from the index: byte for
+    byte the files read back from the whole index, through deletions, new words growing long,
+    and Whoosh merging the small segments (and numbering the kept ones anew)."""
+    monkeypatch.setattr(postings_file, "MIN_POSTINGS", 5)
+    read_back = []
+    monkeypatch.setattr(indexer, "write_arrays", lambda *args, **kw: read_back.append(1) or write_arrays(*args, **kw))
+    root = tmp_path / "index"
+    build_in_parts(root, [documents(100, seed=5), documents(190, seed=5)[100:]])
+    changes = [(more_documents(20, "a", 1), ["d3", "d150"])]
+    changes += [([], ["d7", "a5"])]  # deletions alone: the segments and their files stay
+    changes += [(more_documents(1, f"s{k}-", 10 + k), ["a4"] if k == 2 else []) for k in range(7)]
+    sizes = []
+    for step, (added, deleted) in enumerate(changes):
+        with writer_lock(root):
+            write_generation(added, root, base=current_generation(root), delete_sources=deleted)
+        index = SearchIndex(root)
+        searcher = index.searcher()
+        folder = root / index.generation
+        written = {name: (folder / name).read_bytes() for name in (ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE)}
+        assert written == arrays_read_back(folder, searcher, tmp_path / f"read-back-{step}")
+        sizes.append([leaf.doc_count_all() for leaf, _ in searcher.leaf_searchers()])
+    assert not read_back  # every generation updated, none read back
+    assert sizes[0] == sizes[1] == [100, 90, 20]
+    merged = [after for before, after in zip(sizes, sizes[1:]) if len(after) < len(before)]
+    assert merged and merged[0][:2] == [90, 100]  # the kept segments numbered anew
+    assert "rare0" in json.loads(written[TABLE_FILE])["fields"][RANK_FIELD]  # long only with the later documents
+    assert all(index.document(document_id(source)) is None for source in ("d3", "d150", "d7", "a5", "a4"))
+    assert index.document(document_id("d4")) is not None
+
+
+@pytest.mark.parametrize("damage", ["no table", "other least length", "no positions"])
+def test_an_incremental_build_reads_the_index_when_the_earlier_files_cannot_serve(served, damage, monkeypatch):
+    read_back = []
+    monkeypatch.setattr(indexer, "write_arrays", lambda *args, **kw: read_back.append(1) or write_arrays(*args, **kw))
+    folder = served.root / served.generation
+    description = json.loads((folder / TABLE_FILE).read_text())
+    if damage == "no table":
+        (folder / TABLE_FILE).unlink()
+    elif damage == "other least length":
+        description["min_postings"] = 99
+    else:
+        description["positions"] = {}
+    if damage != "no table":
+        (folder / TABLE_FILE).write_text(json.dumps(description))
+    with writer_lock(served.root):
+        write_generation(more_documents(5, "new", 4), served.root, base=served.generation)
+    fresh = SearchIndex(served.root)
+    searcher = fresh.searcher()
+    updated = fresh.root / fresh.generation
+    assert {name: (updated / name).read_bytes() for name in (ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE)} == \
+        arrays_read_back(updated, searcher, served.root.parent / f"read-back-{damage.replace(' ', '-')}")
+    assert read_back
+
+
 def test_postings_the_arrays_cannot_read_leave_the_generation_without_the_files(tmp_path, monkeypatch):
     def unreadable(matcher, values=False):
         raise postings_file.Unreadable("postings of another layout")
