@@ -31,11 +31,12 @@ SIZES = {"10k": 10_000, "100k": 100_000}
 MAX_BYTES = 1 << 30  # the corpus is one JSON Lines file of ~100 MB at 100k
 
 
-def measure(n: int, rounds: int) -> dict:
-    """Full build, then `rounds` incremental ingests of one changed record, then FTS5's updates."""
+def measure(n: int, rounds: int, out: Path = corpus.OUT) -> dict:
+    """Full build, then `rounds` incremental ingests of one changed record, then FTS5's
+    updates; the corpus written (or found) under `out`, as `python -m benchmarks` writes it."""
     label = corpus.size_label(n)
-    source = corpus.write_jsonl(corpus.OUT / label / "jsonl" / "docs.jsonl", n)
-    scratch = corpus.OUT / "incremental" / label
+    source = corpus.write_jsonl(out / label / "jsonl" / "docs.jsonl", n)
+    scratch = out / "incremental" / label
     shutil.rmtree(scratch, ignore_errors=True)
     (scratch / "corpus").mkdir(parents=True)
     records = source.read_text(encoding="utf-8").splitlines()

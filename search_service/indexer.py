@@ -167,7 +167,7 @@ def write_generation(
     folder = _new_generation_folder(root)
     try:
         if base:
-            shutil.copytree(root / base, folder)
+            shutil.copytree(root / base, folder, copy_function=_link_or_copy)
             ix = whoosh_index.open_dir(str(folder))
             delete_sources = list(delete_sources)
             words = _kept_words(ix, folder, delete_sources)
@@ -311,6 +311,25 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
         writer.discard_postings()
         raise
     return _PartWritten(segment, count, words, skipped, saved)
+
+
+# Files of a generation that are never written to once they are: Whoosh's segments (their
+# deletions are kept in the table of contents) and the postings arrays (replaced whole,
+# postings_file._Written). A new generation links them rather than copying them, so that
+# an incremental ingest does not copy the index (~1 s of its ~5 s at 100k documents).
+_SHARED_SUFFIXES = (".seg", ".bin")
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """copytree's copy of one file: a hard link for files never written in place, else a copy
+    (also when the file system cannot link)."""
+    if source.endswith(_SHARED_SUFFIXES):
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copy2(source, target)
 
 
 def _new_generation_folder(root: Path) -> Path:

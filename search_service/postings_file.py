@@ -311,6 +311,8 @@ def update_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings:
             and len(kept) == len(old.offsets):  # documents deleted, none added: the files hold
         with old:
             return sum(len(terms) for terms in old.table.values())
+    # Every segment kept where it was: a list the new segments lack is as it was, bytes and all.
+    in_place = len(kept) == len(old.offsets) and all(offset == old_offset for _, offset, old_offset, _ in kept)
     fields = tuple(field for field in fields if field in searcher.schema)
     table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
     positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
@@ -325,6 +327,11 @@ def update_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings:
             listed = old.table.get(field, {})
             for text in sorted(set(listed) | {t.decode("utf-8") for t in new_terms}):
                 btext = text.encode("utf-8")
+                if in_place and text in listed and btext not in new_terms:
+                    old.copy(field, text, out, out_positions, table[field],
+                             positions_table[field] if with_positions else None)
+                    written += 1
+                    continue
                 if text in listed:
                     found = _kept_and_added(old, field, text, kept, searcher, added, btext, with_positions)
                 else:  # short in the kept segments: long now, or still short
@@ -428,6 +435,18 @@ class _Earlier:
         starts = np.frombuffer(positions, np.uint32, starts_count, offset)
         found = np.frombuffer(positions, np.uint16 if itemsize == 2 else np.uint32, total, offset + 4 * starts_count)
         return docs, weights, starts, found
+
+    def copy(self, field: str, text: str, out: IO[bytes], out_positions: IO[bytes], table: dict,
+             positions_table: dict | None) -> None:
+        """Write a listed term's list as it is (what _write_list would write of it again)."""
+        arrays, positions = self._maps
+        offset, count = self.table[field][text]
+        table[text] = [out.tell(), count]
+        out.write(arrays[offset:offset + 8 * count])  # document numbers, then frequencies
+        if positions_table is not None:
+            offset, starts_count, total, itemsize = self.positions_table[field][text]
+            positions_table[text] = [out_positions.tell(), starts_count, total, itemsize]
+            out_positions.write(positions[offset:offset + 4 * starts_count + itemsize * total])
 
     def __enter__(self) -> _Earlier:
         return self

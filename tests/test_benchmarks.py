@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-from benchmarks import corpus, fts5, http, memory_soak, nginx, perf_report, queries, report
+from benchmarks import corpus, fts5, http, incremental, memory_soak, nginx, perf_report, queries, report
 
 needs_reuters = pytest.mark.skipif(not corpus.REUTERS.exists(), reason="shared bench corpus not present")
 
@@ -153,6 +153,17 @@ def test_fts5_baseline_on_200_documents(tmp_path):
     assert len(index.search("oil", site="news.example.com", date_from="1987-01-01", date_to="1987-12-31")) == len(rows)
     assert index.search("oil", site="elsewhere.example") == []
     index.close()
+
+
+@needs_reuters
+def test_incremental_benchmark_changes_one_page_and_reports_each_size(tmp_path):
+    result = incremental.measure(300, rounds=2, out=tmp_path)
+    assert result["pages"] == 300 and len(result["ours"]) == 2 and len(result["fts5_update_seconds"]) == 2
+    assert all(r["documents"] == result["ours"][0]["documents"] > 0 for r in result["ours"])
+    assert all(0 < r["reading"] < r["seconds"] for r in result["ours"])
+    assert not (tmp_path / "incremental" / "300").exists()  # the scratch copy is removed
+    table = incremental.report([result], rounds=2)
+    assert "| 300 |" in table and "Command: `python -m benchmarks.incremental`" in table
 
 
 def test_deploy_nginx_cache_keeps_api_answers_and_nothing_else(server):

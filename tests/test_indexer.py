@@ -160,6 +160,23 @@ def test_incremental_build_counts_from_its_base_less_what_it_drops(tmp_path):
     assert read_counts(tmp_path / base) is None  # the base is never written to
 
 
+def test_an_incremental_build_links_the_files_never_written_in_place_and_leaves_its_base_as_it_was(tmp_path):
+    """Segments and postings arrays are shared with the base by hard links (no copy of the
+    index); nothing of the base changes, however the new generation is written."""
+    build_index([doc(n, f"alpha beta word{n % 3}") for n in range(40)], tmp_path)
+    base = tmp_path / current_generation(tmp_path)
+    before = {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
+    with writer_lock(tmp_path):
+        write_generation([doc(99, "alpha gamma")], tmp_path, base=base.name, delete_sources=["d3.txt"])
+    new = tmp_path / current_generation(tmp_path)
+    assert {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()} == before
+    linked = {p.name for p in new.iterdir() if (base / p.name).exists() and p.samefile(base / p.name)}
+    assert linked and all(name.endswith((".seg", ".bin")) for name in linked)
+    assert any(name.endswith(".seg") for name in linked)
+    index = SearchIndex(tmp_path)
+    assert index.search(SearchRequest("gamma")).total == 1 and index.search(SearchRequest("alpha")).total == 40
+
+
 def test_the_vocabulary_is_in_the_generation_before_it_is_switched_in(tmp_path):
     present = []
     with writer_lock(tmp_path):
