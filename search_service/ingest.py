@@ -159,11 +159,11 @@ def ingest(
 
 
 def fingerprint(page: RawPage) -> str:
-    """A hash of everything about a page that its document is made from."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (page.content_type, page.text, page.url, page.title, page.author, page.published):
-        digest.update((part or "").encode("utf-8", "surrogatepass") + b"\0")
-    return digest.hexdigest()
+    """A hash of everything about a page that its document is made from: its parts, each
+    followed by a NUL, in UTF-8 (as the ingest state keeps them: this must not change)."""
+    parts = (page.content_type, page.text, page.url, page.title, page.author, page.published)
+    data = "".join([(part or "") + "\0" for part in parts]).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _load_state(root: Path, generation: str) -> IngestState | None:
@@ -193,7 +193,7 @@ def _read_pages(corpus, files: list[Path], max_bytes: int, summary: IngestSummar
                 summary.skipped.append(item)
                 continue
             summary.pages_read += 1
-            page = replace(item, body=b"")  # cleaning reads the text; spare the copy
+            page = replace(item, body=b"") if item.body else item  # cleaning reads the text; spare the copy
             seen[page.source] = fingerprint(page)
             yield number, page
 
