@@ -168,7 +168,9 @@ def write_generation(
     try:
         if base:
             shutil.copytree(root / base, folder, copy_function=_link_or_copy)
-            ix = whoosh_index.open_dir(str(folder))
+            # Not mapped: Whoosh copies each mapped part it opens (a segment's whole terms
+            # table, every time a reader opens it), seconds at a million documents.
+            ix = FileStorage(str(folder), supports_mmap=False).open_index()
             delete_sources = list(delete_sources)
             words = _kept_words(ix, folder, delete_sources)
         else:
