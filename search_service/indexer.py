@@ -168,14 +168,12 @@ def write_generation(
     try:
         if base:
             shutil.copytree(root / base, folder, copy_function=_link_or_copy)
-            # Not mapped: Whoosh copies each mapped part it opens (a segment's whole terms
-            # table, every time a reader opens it), seconds at a million documents.
-            ix = FileStorage(str(folder), supports_mmap=False).open_index()
+            ix = writing_storage(folder).open_index()
             delete_sources = list(delete_sources)
             words = _kept_words(ix, folder, delete_sources)
         else:
             folder.mkdir()
-            ix = whoosh_index.create_in(str(folder), SCHEMA)
+            ix = writing_storage(folder).create_index(SCHEMA)
             words = Counter()
         count = _write_documents(ix, documents, delete_sources, on_document, words)
         total = _complete_generation(root, folder, ix, words, before_switch, copied=base is not None)
@@ -210,7 +208,7 @@ def write_generation_in_parts(
     folder = _new_generation_folder(root)
     try:
         folder.mkdir()
-        ix = whoosh_index.create_in(str(folder), SCHEMA)
+        ix = writing_storage(folder).create_index(SCHEMA)
         # This writer holds Whoosh's own lock on the new index and commits the segments
         # that the processes write without one, as whoosh.multiproc's MpWriter does.
         writer = ix.writer()
@@ -287,7 +285,7 @@ def _read_count(folder: Path, slot: int) -> int:
 
 def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
     """Write one part's documents as a new segment of the index in folder (in a pool's process)."""
-    ix = whoosh_index.open_dir(folder)
+    ix = writing_storage(folder).open_index()
     writer = BulkSegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB)
     words: Counter[str] = Counter()
     skipped: list[SkippedFile] = []
@@ -332,6 +330,14 @@ def _link_or_copy(source: str, target: str) -> None:
         except OSError:
             pass
     shutil.copy2(source, target)
+
+
+def writing_storage(folder: str | os.PathLike) -> FileStorage:
+    """The storage of a generation being written. Not memory-mapped: Whoosh copies each part
+    of a mapped segment it opens (a segment's whole terms table, each time a reader opens it):
+    opening the 100k index so took 386 MB and 0.3-0.6 s against 21 MB and 0.1 s, and an
+    incremental ingest of a million documents peaked at 5.6 GB against 2.2."""
+    return FileStorage(str(folder), supports_mmap=False)
 
 
 def _new_generation_folder(root: Path) -> Path:

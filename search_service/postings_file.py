@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
-from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.matching import ListMatcher
@@ -274,7 +274,8 @@ def _write_slice(folder: str, lists: list, positions: tuple[str, ...], slot: int
     """_write_lists of a slice of lists into files of their own, in a pool's process; its tables."""
     table: dict = defaultdict(dict)
     positions_table: dict = defaultdict(dict)
-    with whoosh_index.open_dir(folder).searcher() as searcher, \
+    # Unmapped, as indexer.writing_storage says why (postings_file cannot import indexer).
+    with FileStorage(folder, supports_mmap=False).open_index().searcher() as searcher, \
             open(Path(folder) / f"{ARRAYS_FILE}.{slot}", "wb") as out, \
             open(Path(folder) / f"{POSITIONS_FILE}.{slot}", "wb") as out_positions:
         _write_lists(searcher, lists, positions, out, out_positions, table, positions_table)
