@@ -297,56 +297,107 @@ def update_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings:
     Raises Unreadable when the files are missing, of another layout, or name none of the
     segments (the caller then writes them with write_arrays)."""
     min_postings = MIN_POSTINGS if min_postings is None else min_postings
-    old = _Earlier.open(folder, positions, min_postings)
-    # (segment reader, its offset now, its offset in the earlier files, its size); (leaf, offset)
-    kept, added = [], []
-    for leaf, offset in searcher.leaf_searchers():
-        key = (leaf.reader().segment().segment_id(), leaf.doc_count_all())
-        if key in old.offsets:
-            kept.append((leaf.reader(), offset, *old.offsets[key]))
-        else:
-            added.append((leaf, offset))
-    if not kept:
-        raise Unreadable("the earlier files name none of the segments")
-    if not added and all(offset == old_offset for _, offset, old_offset, _ in kept) \
-            and len(kept) == len(old.offsets):  # documents deleted, none added: the files hold
-        with old:
-            return sum(len(terms) for terms in old.table.values())
-    # Every segment kept where it was: a list the new segments lack is as it was, bytes and all.
-    in_place = len(kept) == len(old.offsets) and all(offset == old_offset for _, offset, old_offset, _ in kept)
+    update = _Update(_Earlier.open(folder, positions, min_postings), searcher, min_postings)
+    if update.in_place and not update.added:  # documents deleted, none added: the files hold
+        with update.old:
+            return sum(len(terms) for terms in update.old.table.values())
     fields = tuple(field for field in fields if field in searcher.schema)
     table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
     positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
     written = 0
-    with old, _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
+    with update.old, _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
         for field in fields:
-            with_positions = field in positions
-            new_terms: Counter[bytes] = Counter()  # the new segments' terms, with their postings
-            for leaf, _ in added:
-                for text, info in leaf.reader().iter_field(field):
-                    new_terms[text] += info.doc_frequency()
-            listed = old.table.get(field, {})
-            for text in sorted(set(listed) | {t.decode("utf-8") for t in new_terms}):
-                btext = text.encode("utf-8")
-                if in_place and text in listed and btext not in new_terms:
-                    old.copy(field, text, out, out_positions, table[field],
-                             positions_table[field] if with_positions else None)
-                    written += 1
-                    continue
-                if text in listed:
-                    found = _kept_and_added(old, field, text, kept, searcher, added, btext, with_positions)
-                else:  # short in the kept segments: long now, or still short
-                    count = new_terms[btext] + sum(reader.doc_frequency(field, btext) for reader, *_ in kept)
-                    if count < min_postings:
-                        continue
-                    found = _read_term(searcher, None, field, btext, with_positions)
-                if len(found[0]) < min_postings:  # its postings were in segments merged away
-                    continue
-                _write_list(text, *found, out, out_positions, table[field],
-                            positions_table[field] if with_positions else None)
-                written += 1
+            written += update.write_field(field, out, out_positions, table[field], positions_table.get(field))
     _write_table(folder, searcher, table, positions_table, min_postings)
     return written
+
+
+class _Update:
+    """update_arrays's work: which segments a generation kept from the earlier files and
+    which are new, and each field's lists from both."""
+
+    def __init__(self, old: _Earlier, searcher, min_postings: int) -> None:
+        self.old = old
+        self.searcher = searcher
+        self.min_postings = min_postings
+        # (segment reader, its offset now, its offset in the earlier files, its size); (leaf, offset)
+        self.kept: list[tuple] = []
+        self.added: list[tuple] = []
+        for leaf, offset in searcher.leaf_searchers():
+            key = (leaf.reader().segment().segment_id(), leaf.doc_count_all())
+            if key in old.offsets:
+                self.kept.append((leaf.reader(), offset, *old.offsets[key]))
+            else:
+                self.added.append((leaf, offset))
+        if not self.kept:
+            raise Unreadable("the earlier files name none of the segments")
+        # Every segment kept where it was: a list the new segments lack is as it was, bytes and all.
+        self.in_place = len(self.kept) == len(old.offsets) and all(
+            offset == old_offset for _, offset, old_offset, _ in self.kept)
+
+    def write_field(self, field: str, out: IO[bytes], out_positions: IO[bytes], table: dict,
+                    positions_table: dict | None) -> int:
+        """Write the field's long lists (with positions when positions_table is given); how many."""
+        with_positions = positions_table is not None
+        new_terms: Counter[bytes] = Counter()  # the new segments' terms, with their postings
+        for leaf, _ in self.added:
+            for text, info in leaf.reader().iter_field(field):
+                new_terms[text] += info.doc_frequency()
+        listed = self.old.table.get(field, {})
+        written = 0
+        for text in sorted(set(listed) | {t.decode("utf-8") for t in new_terms}):
+            btext = text.encode("utf-8")
+            if self.in_place and text in listed and btext not in new_terms:
+                self.old.copy(field, text, out, out_positions, table, positions_table)
+                written += 1
+                continue
+            if text in listed:
+                found = self._kept_and_added(field, text, btext, with_positions)
+            else:  # short in the kept segments: long now, or still short
+                count = new_terms[btext] + sum(reader.doc_frequency(field, btext) for reader, *_ in self.kept)
+                if count < self.min_postings:
+                    continue
+                found = _read_term(self.searcher, None, field, btext, with_positions)
+            if len(found[0]) < self.min_postings:  # its postings were in segments merged away
+                continue
+            _write_list(text, *found, out, out_positions, table, positions_table)
+            written += 1
+        return written
+
+    def _kept_and_added(self, field: str, text: str, btext: bytes, with_positions: bool) -> tuple:
+        """_read_term of a term the earlier files list: its postings in the kept segments from
+        those files (moved to where each segment's documents are numbered now), and in the new
+        segments from the index."""
+        docs, weights, starts, found = self.old.read(field, text, with_positions)
+        pieces = []
+        for _, offset, old_offset, size in self.kept:
+            lo, hi = np.searchsorted(docs, [old_offset, old_offset + size])
+            if hi > lo:
+                pieces.append((docs[lo:hi] - old_offset + offset, weights[lo:hi],
+                               found[starts[lo]:starts[hi]] if with_positions else None,
+                               np.diff(starts[lo:hi + 1]) if with_positions else None))
+        for leaf in self.added:
+            new = _read_term(self.searcher, [leaf], field, btext, with_positions)
+            if len(new[0]):
+                pieces.append((new[0], new[1], new[3], np.diff(new[2]) if with_positions else None))
+        return _joined_pieces(pieces, with_positions)
+
+
+def _joined_pieces(pieces: list[tuple], with_positions: bool) -> tuple:
+    """(document numbers, frequencies, position starts, positions) of a term's pieces, each
+    (documents, frequencies, positions, each posting's count of positions) of one segment."""
+    if not pieces:
+        return np.zeros(0, np.int32), np.zeros(0, np.float32), None, None
+    # In the order of their documents' numbers now, the pieces are in the searcher's order of segments.
+    pieces.sort(key=lambda piece: piece[0][0])
+    docs = np.concatenate([piece[0] for piece in pieces]).astype(np.int32)
+    weights = np.concatenate([piece[1] for piece in pieces]).astype(np.float32)
+    if not with_positions:
+        return docs, weights, None, None
+    counts = np.concatenate([piece[3] for piece in pieces]).astype(np.int64)
+    starts = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return docs, weights, starts, np.concatenate([piece[2].astype(np.uint32) for piece in pieces])
 
 
 def _read_term(searcher, leaves: list | None, field: str, text: bytes, with_positions: bool) -> tuple:
@@ -357,39 +408,6 @@ def _read_term(searcher, leaves: list | None, field: str, text: bytes, with_posi
         return docs, weights, None, None
     starts, found = _decoded_positions(searcher.schema[field].format, values)
     return docs, weights, starts, found
-
-
-def _kept_and_added(old: _Earlier, field: str, text: str, kept: list, searcher, added: list,
-                    btext: bytes, with_positions: bool) -> tuple:
-    """_read_term of a term the earlier files list: its postings in the kept segments from
-    those files (moved to where each segment's documents are numbered now), and in the new
-    segments from the index."""
-    docs, weights, starts, found = old.read(field, text, with_positions)
-    pieces = []
-    for _, offset, old_offset, size in kept:
-        lo, hi = np.searchsorted(docs, [old_offset, old_offset + size])
-        if hi > lo:
-            pieces.append((docs[lo:hi] - old_offset + offset, weights[lo:hi],
-                           found[starts[lo]:starts[hi]] if with_positions else None,
-                           np.diff(starts[lo:hi + 1]) if with_positions else None))
-    for leaf in added:
-        new = _read_term(searcher, [leaf], field, btext, with_positions)
-        if len(new[0]):
-            pieces.append((new[0], new[1], new[3], np.diff(new[2]) if with_positions else None))
-    # Each piece is one segment's: in the order of their documents' numbers now, they are
-    # in the searcher's order of segments.
-    pieces.sort(key=lambda piece: piece[0][0])
-    if not pieces:
-        return np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(1, np.int64), np.zeros(0, np.uint32)
-    joined_docs = np.concatenate([piece[0] for piece in pieces]).astype(np.int32)
-    joined_weights = np.concatenate([piece[1] for piece in pieces]).astype(np.float32)
-    if not with_positions:
-        return joined_docs, joined_weights, None, None
-    counts = np.concatenate([piece[3] for piece in pieces]).astype(np.int64)
-    joined_starts = np.zeros(len(counts) + 1, np.int64)
-    np.cumsum(counts, out=joined_starts[1:])
-    joined_found = np.concatenate([piece[2].astype(np.uint32) for piece in pieces])
-    return joined_docs, joined_weights, joined_starts, joined_found
 
 
 class _Earlier:
