@@ -65,8 +65,7 @@ def read_file(root: str | os.PathLike, path: Path, max_bytes: int = DEFAULT_MAX_
 
     `max_bytes` bounds a page: a whole .html/.txt file, or one record of a container.
     """
-    root = Path(root)
-    source = path.name if root.is_file() else path.relative_to(root).as_posix()
+    source = file_source(root, path)
     kind = file_kind(path)
     try:
         if kind is None:
@@ -79,6 +78,13 @@ def read_file(root: str | os.PathLike, path: Path, max_bytes: int = DEFAULT_MAX_
             yield _read_page(path, source, kind, max_bytes)
     except OSError as exc:
         yield SkippedFile(source, f"unreadable ({exc.strerror or exc})")
+
+
+def file_source(root: str | os.PathLike, path: Path) -> str:
+    """How a corpus file is named in its pages' sources: its path from the corpus root, with
+    forward slashes (its name when the corpus is that one file)."""
+    root = Path(root)
+    return path.name if root.is_file() else path.relative_to(root).as_posix()
 
 
 def _read_page(path: Path, source: str, kind: str, max_bytes: int) -> Item:

@@ -12,6 +12,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from search_service.indexer import current_generation, open_index
+from search_service import ingest as ingest_module
 from search_service.ingest import fingerprint, ingest
 from search_service.models import Document, RawPage, SearchRequest
 from search_service.search import SearchIndex
@@ -257,6 +258,41 @@ def test_second_ingest_updates_only_what_changed(tmp_path, corpus_dir):
 def documents_of_full_rebuild(corpus: Path, index_dir: Path) -> dict[str, dict]:
     ingest(corpus, index_dir, full=True)
     return {title: doc for title, doc in documents(index_dir).items()}
+
+
+def test_a_file_whose_bytes_are_as_before_is_not_read_again(tmp_path, monkeypatch):
+    """An incremental ingest takes a file whose bytes hash as the last incremental ingest's
+    did as holding the same pages (unchanged) and skips (reported again), without reading it;
+    a file changed in any byte, or read with another limit, is read."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{"id": f"r{n}", "title": f"Story {n}", "text": f"The harbour pilots met on day {n} to talk about tides."}
+               for n in range(3)] + [{"id": "empty", "url": "https://x.example/"}]
+    crawl = corpus / "crawl.jsonl"
+    crawl.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    (corpus / "a.txt").write_text("Dredging the river mouth begins in spring, the port authority said.\n")
+    read = []
+    reader = ingest_module.read_file
+    monkeypatch.setattr(ingest_module, "read_file", lambda root, path, *a: read.append(path.name) or reader(root, path, *a))
+
+    ingest(corpus, tmp_path / "index")
+    ingest(corpus, tmp_path / "index")  # incremental: reads every file, and keeps what each held
+    (corpus / "b.txt").write_text("The wheat harvest was late this year in the northern plains.\n")
+    read.clear()
+    summary = ingest(corpus, tmp_path / "index")
+    assert read == ["b.txt"]
+    assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 0, 0, 4)
+    assert summary.pages_read == 5 and [s.source for s in summary.skipped] == ["crawl.jsonl:4"]
+    index = SearchIndex(tmp_path / "index")
+    assert index.search(SearchRequest("harbour pilots")).total == 3 and index.search(SearchRequest("wheat")).total == 1
+
+    crawl.write_text(crawl.read_text().replace("day 1 ", "day 7 "))  # the same length, other bytes
+    read.clear()
+    summary = ingest(corpus, tmp_path / "index")
+    assert read == ["crawl.jsonl"] and (summary.changed, summary.unchanged) == (1, 4)
+    read.clear()
+    ingest(corpus, tmp_path / "index", max_bytes=10_000)  # another limit: what is skipped may differ
+    assert sorted(read) == ["a.txt", "b.txt", "crawl.jsonl"]
 
 
 def test_fingerprints_stay_those_that_earlier_ingests_kept():
