@@ -4,7 +4,9 @@ Layout of an index folder::
 
     index/CURRENT             name of the generation being served (replaced atomically)
     index/gen-<time>-<pid>/   one complete Whoosh index per ingest, with its vocabulary file
-                              and its long posting lists as arrays (postings_file.py)
+                              and its long posting lists as arrays (postings_file.py); an
+                              incremental ingest's shares the segments it keeps with the
+                              generation before by hard links (never written in place)
     index/.lock               held by the one ingest allowed at a time
 
 Readers resolve CURRENT once and keep that generation open until CURRENT changes, so a

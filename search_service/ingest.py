@@ -43,7 +43,7 @@ from .cleaning import RepeatedParagraphs, clean_page
 from .duplicates import DuplicateFinder
 from .indexer import SCHEMA, current_generation, has_index, write_generation, write_generation_in_parts, writer_lock
 from .models import Document, RawPage, SkippedFile
-from .sources import DEFAULT_MAX_BYTES, corpus_files, file_source, read_file
+from .sources import DEFAULT_MAX_BYTES, UNREADABLE, corpus_files, file_source, read_file
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -247,6 +247,7 @@ def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summ
     count = 0
     for number, path in enumerate(files, start=1):
         key = file_source(corpus, path)
+        before = _file_stamp(path)
         digest = _file_digest(path)
         record = state.files.get(key)
         if record is not None and digest is not None and (record.digest, record.max_bytes) == (digest, max_bytes) \
@@ -270,7 +271,10 @@ def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summ
                     stale.add(page.source)
                 pickle.dump(page, spool, protocol=pickle.HIGHEST_PROTOCOL)
                 count += 1
-            if digest is not None:
+            # Kept for the next ingest only if what was read is what was hashed: not a file
+            # that changed meanwhile, nor one that failed to read this time.
+            if digest is not None and _file_stamp(path) == before \
+                    and not any(skip.reason.startswith(UNREADABLE) for skip in record.skipped):
                 held[key] = record
         if progress:
             progress("reading", number, len(files))
@@ -286,6 +290,15 @@ def _file_digest(path: Path) -> str | None:
             return hashlib.file_digest(handle, _file_hash).hexdigest()
     except OSError:
         return None
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """(size, modification time) of a file, None when it is gone."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def _file_hash():

@@ -68,7 +68,10 @@ def read_postings(matcher, values: bool = False) -> tuple[list, list] | tuple[li
     (the live mask takes them out), read block by block rather than posting by posting;
     with `values`, also each posting's encoded value (its positions)."""
     if isinstance(matcher, FilterMatcher):  # the segment's deletions
+        # Made, the filter has already moved its child past the deleted postings that open
+        # the list (whole blocks of them): back to the first.
         matcher = matcher.child
+        matcher.reset()
     ids: list = []
     weights: list = []
     encoded: list = []
@@ -297,11 +300,11 @@ def update_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings:
     Raises Unreadable when the files are missing, of another layout, or name none of the
     segments (the caller then writes them with write_arrays)."""
     min_postings = MIN_POSTINGS if min_postings is None else min_postings
-    update = _Update(_Earlier.open(folder, positions, min_postings), searcher, min_postings)
+    fields = tuple(field for field in fields if field in searcher.schema)
+    update = _Update(_Earlier.open(folder, fields, positions, min_postings), searcher, min_postings)
     if update.in_place and not update.added:  # documents deleted, none added: the files hold
         with update.old:
             return sum(len(terms) for terms in update.old.table.values())
-    fields = tuple(field for field in fields if field in searcher.schema)
     table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
     positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
     written = 0
@@ -397,6 +400,8 @@ def _joined_pieces(pieces: list[tuple], with_positions: bool) -> tuple:
     counts = np.concatenate([piece[3] for piece in pieces]).astype(np.int64)
     starts = np.zeros(len(counts) + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
+    if starts[-1] >= 2 ** 32:  # as _decoded_positions
+        raise Unreadable("more positions of one term than the positions file counts")
     return docs, weights, starts, np.concatenate([piece[2].astype(np.uint32) for piece in pieces])
 
 
@@ -423,16 +428,25 @@ class _Earlier:
             self.offsets[segment_id, size] = (first, size)
             first += size
         self._maps = [_mapped(folder / ARRAYS_FILE), _mapped(folder / POSITIONS_FILE)]
+        # A file shorter than its table says (cut off by a full disk) would be copied short.
+        ends = [offset + 8 * count for terms in self.table.values() for offset, count in terms.values()]
+        position_ends = [offset + 4 * starts + itemsize * total
+                         for terms in self.positions_table.values() for offset, starts, total, itemsize in terms.values()]
+        if max(ends, default=0) > len(self._maps[0]) or max(position_ends, default=0) > len(self._maps[1]):
+            self.__exit__()
+            raise Unreadable("files shorter than their table says")
 
     @classmethod
-    def open(cls, folder: Path, positions: tuple[str, ...], min_postings: int) -> _Earlier:
+    def open(cls, folder: Path, fields: tuple[str, ...], positions: tuple[str, ...], min_postings: int) -> _Earlier:
         """The folder's files; Unreadable when they are missing, of another layout, or hold
-        lists of another least length."""
+        lists of other fields or of another least length."""
         try:
             description = json.loads((folder / TABLE_FILE).read_text())
             if description.get("min_postings") != min_postings:
                 raise Unreadable("files written with another length of a long list")
             table, positions_table = description["fields"], description.get("positions") or {}
+            if any(field not in table for field in fields):
+                raise Unreadable("files written for other fields")
             for field in positions:
                 if set(table.get(field, {})) != set(positions_table.get(field, {})):
                     raise Unreadable(f"files without the positions of {field}")

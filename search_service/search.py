@@ -79,6 +79,8 @@ class SearchIndex:
 
     @property
     def generation(self) -> str | None:
+        """The generation this object has open: None until searcher() first opens one (the
+        index's current one is indexer.current_generation)."""
         return self._generation
 
     def close(self) -> None:

@@ -60,6 +60,11 @@ def iter_corpus(root: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         yield from read_file(root, path, max_bytes)
 
 
+# The reason a file that could not be read is skipped for: a failure of the moment (the next
+# reading may succeed), where every other reason follows from the file's bytes.
+UNREADABLE = "unreadable"
+
+
 def read_file(root: str | os.PathLike, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
     """The pages one corpus file holds, or why it has none.
 
@@ -77,7 +82,7 @@ def read_file(root: str | os.PathLike, path: Path, max_bytes: int = DEFAULT_MAX_
         else:
             yield _read_page(path, source, kind, max_bytes)
     except OSError as exc:
-        yield SkippedFile(source, f"unreadable ({exc.strerror or exc})")
+        yield SkippedFile(source, f"{UNREADABLE} ({exc.strerror or exc})")
 
 
 def file_source(root: str | os.PathLike, path: Path) -> str:

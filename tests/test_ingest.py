@@ -13,6 +13,7 @@ from warcio.warcwriter import WARCWriter
 
 from search_service.indexer import current_generation, open_index
 from search_service import ingest as ingest_module
+from search_service import sources
 from search_service.ingest import fingerprint, ingest
 from search_service.models import Document, RawPage, SearchRequest
 from search_service.search import SearchIndex
@@ -293,6 +294,32 @@ def test_a_file_whose_bytes_are_as_before_is_not_read_again(tmp_path, monkeypatc
     read.clear()
     ingest(corpus, tmp_path / "index", max_bytes=10_000)  # another limit: what is skipped may differ
     assert sorted(read) == ["a.txt", "b.txt", "crawl.jsonl"]
+
+
+def test_a_file_that_failed_to_be_read_is_read_again_next_time(tmp_path, monkeypatch):
+    """A read that failed (an I/O error of the moment) is not remembered with the file's hash:
+    the next ingest reads the file again, and indexes it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The harbour pilots met to talk about the tides of the estuary.\n")
+    (corpus / "b.txt").write_text("The wheat harvest was late this year in the northern plains.\n")
+    ingest(corpus, tmp_path / "index")
+    ingest(corpus, tmp_path / "index")  # remembers both files' hashes
+    (corpus / "b.txt").write_text("The wheat harvest was early this year in the northern plains.\n")
+    read_page = sources._read_page
+
+    def failing(path, *args):
+        if path.name == "b.txt":
+            raise OSError(5, "Input/output error")
+        return read_page(path, *args)
+
+    monkeypatch.setattr(sources, "_read_page", failing)
+    summary = ingest(corpus, tmp_path / "index")
+    assert [s.reason for s in summary.skipped] == ["unreadable (Input/output error)"] and summary.removed == 1
+    monkeypatch.setattr(sources, "_read_page", read_page)
+    summary = ingest(corpus, tmp_path / "index")
+    assert (summary.added, summary.unchanged, summary.skipped) == (1, 1, [])
+    assert SearchIndex(tmp_path / "index").search(SearchRequest("early wheat")).total == 1
 
 
 def test_fingerprints_stay_those_that_earlier_ingests_kept():

@@ -214,7 +214,29 @@ def test_an_incremental_build_updates_the_files_from_the_earlier_generations(tmp
     assert index.document(document_id("d4")) is not None
 
 
-@pytest.mark.parametrize("damage", ["no table", "other least length", "no positions"])
+def test_deleted_postings_that_open_a_segments_list_are_read_too(tmp_path, monkeypatch):
+    """Whoosh's reader skips a segment's deleted postings at the start of a list as it hands
+    the list over; the arrays hold deleted postings as Whoosh counts them (the live mask
+    takes them out), wherever they stand."""
+    monkeypatch.setattr(postings_file, "MIN_POSTINGS", 2)
+    root = tmp_path / "index"
+    build_index([Document(id=document_id(f"d{n}"), source=f"d{n}", title="x", text="alpha harbour") for n in range(10)],
+                root)
+    with writer_lock(root):
+        write_generation([Document(id=document_id("e0"), source="e0", title="x", text="alpha river")], root,
+                         base=current_generation(root))
+    with writer_lock(root):  # the new segment's one document deleted: its lists open with it
+        write_generation([], root, base=current_generation(root), delete_sources=["e0"])
+    index = SearchIndex(root)
+    searcher = index.searcher()
+    assert len(term_arrays(searcher, RANK_FIELD, b"alpha")[0]) == searcher.doc_frequency(RANK_FIELD, "alpha") == 11
+    folder = root / index.generation
+    assert {name: (folder / name).read_bytes() for name in (ARRAYS_FILE, POSITIONS_FILE, TABLE_FILE)} == \
+        arrays_read_back(folder, searcher, tmp_path / "read-back")
+    assert index.search(SearchRequest("river")).total == 0 and index.search(SearchRequest("alpha")).total == 10
+
+
+@pytest.mark.parametrize("damage", ["no table", "other least length", "no positions", "fewer fields", "cut short"])
 def test_an_incremental_build_reads_the_index_when_the_earlier_files_cannot_serve(served, damage, monkeypatch):
     read_back = []
     monkeypatch.setattr(indexer, "write_arrays", lambda *args, **kw: read_back.append(1) or write_arrays(*args, **kw))
@@ -224,6 +246,11 @@ def test_an_incremental_build_reads_the_index_when_the_earlier_files_cannot_serv
         (folder / TABLE_FILE).unlink()
     elif damage == "other least length":
         description["min_postings"] = 99
+    elif damage == "fewer fields":
+        del description["fields"]["title"]
+    elif damage == "cut short":
+        data = (folder / ARRAYS_FILE).read_bytes()
+        (folder / ARRAYS_FILE).write_bytes(data[:-8])
     else:
         description["positions"] = {}
     if damage != "no table":
