@@ -4,10 +4,12 @@ of the same pages and SQLite FTS5 updating the row, in one run.
 For each size, the JSON Lines corpus that `python -m benchmarks` writes (Reuters-21578,
 scaled up as its README says) is copied to benchmarks/out/perf/incremental/<size>/ and
 built in full; then, `--rounds` times, one record's text gains a sentence and `ingest`
-runs incrementally (it reads and fingerprints every page to find the change, then cleans
-and indexes that one page into a new generation). FTS5 is given the same change on a table
-of the same records: the row deleted and inserted again, in one transaction. FTS5 is told
-which row changed; the ingest finds out.
+runs incrementally (it reads the file, whose bytes changed, and fingerprints its pages to
+find the change, then cleans and indexes that one page into a new generation); then,
+`--rounds` times, a new page comes in a file of its own (the JSON Lines file, known by its
+bytes' hash, is not parsed). FTS5 is given the first change on a table of the same records:
+the row deleted and inserted again, in one transaction. FTS5 is told which row changed; the
+ingest finds out.
 
 Command: python -m benchmarks.incremental [--sizes 10k 100k] [--rounds 3]
 """
@@ -50,19 +52,14 @@ def measure(n: int, rounds: int, out: Path = corpus.OUT) -> dict:
         record["text"] += f" It was updated ({round_ + 1})."
         records[changed_line] = json.dumps(record)
         jsonl.write_text("\n".join(records) + "\n", encoding="utf-8")
-        read_until = []
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage == "reading" and done == total:  # every page read and fingerprinted
-                read_until.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        summary = ingest(scratch / "corpus", scratch / "index", max_bytes=MAX_BYTES, progress=progress)
-        seconds = time.perf_counter() - started
-        if (summary.changed, summary.added, summary.removed) != (1, 0, 0):
-            raise RuntimeError(f"{label}: expected one changed page, got {summary}")
-        ours.append({"seconds": seconds, "reading": read_until[-1] if read_until else None,
-                     "documents": summary.total_documents})
+        ours.append(_timed_ingest(scratch, label, expected=(1, 0, 0)))
+    # A new page in a file of its own: the JSON Lines file, unchanged since the last round
+    # read it, is known by its bytes' hash and not parsed again.
+    new_file = []
+    for round_ in range(rounds):
+        (scratch / "corpus" / f"new-{round_ + 1}.txt").write_text(
+            f"A new page ({round_ + 1}): the harbour pilots met on the tides of the estuary.\n", encoding="utf-8")
+        new_file.append(_timed_ingest(scratch, label, expected=(0, 1, 0)))
     base = [json.loads(line) for line in records]
     db_path = scratch / "fts5.sqlite"
     fts5.build(db_path, base)
@@ -80,7 +77,25 @@ def measure(n: int, rounds: int, out: Path = corpus.OUT) -> dict:
         updates.append(time.perf_counter() - started)
     db.close()
     shutil.rmtree(scratch, ignore_errors=True)
-    return {"n": n, "pages": full.pages_read, "full_seconds": full.seconds, "ours": ours, "fts5_update_seconds": updates}
+    return {"n": n, "pages": full.pages_read, "full_seconds": full.seconds, "ours": ours, "new_file": new_file,
+            "fts5_update_seconds": updates}
+
+
+def _timed_ingest(scratch: Path, label: str, expected: tuple[int, int, int]) -> dict:
+    """An incremental ingest of the scratch corpus, timed; (changed, added, removed) must be `expected`."""
+    read_until = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "reading" and done == total:  # every changed file read, its pages fingerprinted
+            read_until.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    summary = ingest(scratch / "corpus", scratch / "index", max_bytes=MAX_BYTES, progress=progress)
+    seconds = time.perf_counter() - started
+    if (summary.changed, summary.added, summary.removed) != expected:
+        raise RuntimeError(f"{label}: expected (changed, added, removed) {expected}, got {summary}")
+    return {"seconds": seconds, "reading": read_until[-1] if read_until else None,
+            "documents": summary.total_documents}
 
 
 def report(results: list[dict], rounds: int) -> str:
@@ -88,21 +103,24 @@ def report(results: list[dict], rounds: int) -> str:
         "## One changed page: incremental ingest",
         "",
         f"An index built in full, then one record of its JSON Lines corpus changed and `ingest` run again "
-        f"(incremental), {rounds} times; median seconds. The ingest reads and fingerprints every page to find "
-        "what changed, then cleans and indexes the changed page into a new generation: the index's long "
+        f"(incremental), {rounds} times; then, {rounds} times, a new page in a file of its own; median seconds. "
+        "The ingest reads the files whose bytes changed (a file that hashes as at the last ingest holds the "
+        "pages it held) and fingerprints their pages to find what changed, then cleans and indexes the changed "
+        "page into a new generation: the index's long "
         "posting lists are taken from the previous generation's files for the segments it keeps "
         "(`postings_file.update_arrays`), read from the index only for the new segment. Baselines in the same "
         "run: our full build of the same pages, and SQLite FTS5 deleting and inserting the row (told which "
         "row changed).",
         "",
-        "| documents | ours: incremental ingest, 1 changed page | of which reading every page | ours: full build "
-        "| FTS5: update the row |",
-        "|---:|---:|---:|---:|---:|",
+        "| documents | ours: incremental ingest, 1 changed page | of which reading the changed file "
+        "| ours: 1 new page in a new file | ours: full build | FTS5: update the row |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         median = statistics.median(x["seconds"] for x in r["ours"])
         reading = [x["reading"] for x in r["ours"] if x["reading"] is not None]
-        lines.append(f"| {r['pages']:,} | {median:.1f} s | {statistics.median(reading):.1f} s | "
+        new_file = statistics.median(x["seconds"] for x in r["new_file"])
+        lines.append(f"| {r['pages']:,} | {median:.1f} s | {statistics.median(reading):.1f} s | {new_file:.1f} s | "
                      f"{r['full_seconds']:.1f} s | {1000 * statistics.median(r['fts5_update_seconds']):.1f} ms |")
     lines += ["", machine_line() + "  ", "Command: `python -m benchmarks.incremental`"]
     return "\n".join(lines)

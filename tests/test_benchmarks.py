@@ -160,7 +160,8 @@ def test_incremental_benchmark_changes_one_page_and_reports_each_size(tmp_path):
     result = incremental.measure(300, rounds=2, out=tmp_path)
     assert result["pages"] == 300 and len(result["ours"]) == 2 and len(result["fts5_update_seconds"]) == 2
     assert all(r["documents"] == result["ours"][0]["documents"] > 0 for r in result["ours"])
-    assert all(0 < r["reading"] < r["seconds"] for r in result["ours"])
+    assert all(0 < r["reading"] < r["seconds"] for r in result["ours"] + result["new_file"])
+    assert [r["documents"] for r in result["new_file"]] == [result["ours"][0]["documents"] + k for k in (1, 2)]
     assert not (tmp_path / "incremental" / "300").exists()  # the scratch copy is removed
     table = incremental.report([result], rounds=2)
     assert "| 300 |" in table and "Command: `python -m benchmarks.incremental`" in table
