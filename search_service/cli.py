@@ -92,8 +92,9 @@ def format_summary(summary: IngestSummary, index: str) -> str:
         f"time: {summary.seconds:.1f}s ({summary.pages_per_second:,.0f} pages/s)",
     ]
     if summary.incremental:
+        as_before = f" ({summary.files_as_before} files as before, not read again)" if summary.files_as_before else ""
         lines.append(f"update: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
-                     f"{summary.unchanged} unchanged   documents in the index: {summary.total_documents}")
+                     f"{summary.unchanged} unchanged{as_before}   documents in the index: {summary.total_documents}")
     for reason, count in summary.skipped_by_reason().most_common():
         lines.append(f"  skipped {count} × {reason}")
     for skipped in summary.skipped[:20]:

@@ -67,6 +67,7 @@ class IngestSummary:
     changed: int = 0
     removed: int = 0
     unchanged: int = 0
+    files_as_before: int = 0  # files an incremental ingest knew by their bytes' hash and did not read
     seconds: float = 0.0
     generation: str | None = None
 
@@ -256,6 +257,7 @@ def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summ
             summary.pages_read += len(record.pages)
             summary.unchanged += len(record.pages)
             summary.skipped.extend(record.skipped)
+            summary.files_as_before += 1
             held[key] = record
         else:
             record = FileRecord(digest or "", max_bytes)

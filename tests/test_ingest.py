@@ -14,6 +14,7 @@ from warcio.warcwriter import WARCWriter
 from search_service.indexer import current_generation, open_index
 from search_service import ingest as ingest_module
 from search_service import sources
+from search_service.cli import format_summary
 from search_service.ingest import fingerprint, ingest
 from search_service.models import Document, RawPage, SearchRequest
 from search_service.search import SearchIndex
@@ -283,6 +284,8 @@ def test_a_file_whose_bytes_are_as_before_is_not_read_again(tmp_path, monkeypatc
     summary = ingest(corpus, tmp_path / "index")
     assert read == ["b.txt"]
     assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 0, 0, 4)
+    assert summary.files_as_before == 2
+    assert "4 unchanged (2 files as before, not read again)" in format_summary(summary, "index")
     assert summary.pages_read == 5 and [s.source for s in summary.skipped] == ["crawl.jsonl:4"]
     index = SearchIndex(tmp_path / "index")
     assert index.search(SearchRequest("harbour pilots")).total == 3 and index.search(SearchRequest("wheat")).total == 1
