@@ -253,26 +253,11 @@ def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summ
         record = state.files.get(key)
         if record is not None and digest is not None and (record.digest, record.max_bytes) == (digest, max_bytes) \
                 and all(source in state.pages for source in record.pages):
-            seen.update((source, state.pages[source]) for source in record.pages)
-            summary.pages_read += len(record.pages)
-            summary.unchanged += len(record.pages)
-            summary.skipped.extend(record.skipped)
-            summary.files_as_before += 1
+            _take_as_before(record, state, seen, summary)
             held[key] = record
         else:
             record = FileRecord(digest or "", max_bytes)
-            for page in _file_pages(corpus, path, max_bytes, summary, seen, record):
-                known = state.pages.get(page.source)
-                if known == seen[page.source]:
-                    summary.unchanged += 1
-                    continue
-                if known is None:
-                    summary.added += 1
-                else:
-                    summary.changed += 1
-                    stale.add(page.source)
-                pickle.dump(page, spool, protocol=pickle.HIGHEST_PROTOCOL)
-                count += 1
+            count += _spool_file(corpus, path, max_bytes, state, summary, seen, record, stale, spool)
             # Kept for the next ingest only if what was read is what was hashed: not a file
             # that changed meanwhile, nor one that failed to read this time.
             if digest is not None and _file_stamp(path) == before \
@@ -283,6 +268,34 @@ def _spool_changed_pages(corpus, files, max_bytes: int, state: IngestState, summ
     removed = set(state.pages) - set(seen)
     summary.removed = len(removed)
     return seen, held, stale | removed, count
+
+
+def _take_as_before(record: FileRecord, state: IngestState, seen: dict[str, str], summary: IngestSummary) -> None:
+    """Count a file that is as the last ingest read it: its pages unchanged, its skips again."""
+    seen.update((source, state.pages[source]) for source in record.pages)
+    summary.pages_read += len(record.pages)
+    summary.unchanged += len(record.pages)
+    summary.skipped.extend(record.skipped)
+    summary.files_as_before += 1
+
+
+def _spool_file(corpus, path: Path, max_bytes: int, state: IngestState, summary: IngestSummary,
+                seen: dict[str, str], record: FileRecord, stale: set[str], spool: IO[bytes]) -> int:
+    """Read one file, spool its new and changed pages (adding the changed to `stale`); how many."""
+    count = 0
+    for page in _file_pages(corpus, path, max_bytes, summary, seen, record):
+        known = state.pages.get(page.source)
+        if known == seen[page.source]:
+            summary.unchanged += 1
+            continue
+        if known is None:
+            summary.added += 1
+        else:
+            summary.changed += 1
+            stale.add(page.source)
+        pickle.dump(page, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        count += 1
+    return count
 
 
 def _file_digest(path: Path) -> str | None:

@@ -26,7 +26,6 @@ generation whose segments differ (documents added without this module) reads fro
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import pickle
 import shutil
@@ -334,7 +333,8 @@ class _Update:
                 self.added.append((leaf, offset))
         if not self.kept:
             raise Unreadable("the earlier files name none of the segments")
-        # Every segment kept where it was: a list the new segments lack is as it was, bytes and all.
+        # Every segment kept where it was: a list the new segments lack is as it was (and with
+        # none added, the earlier files are the files).
         self.in_place = len(self.kept) == len(old.offsets) and all(
             offset == old_offset for _, offset, old_offset, _ in self.kept)
 
@@ -350,8 +350,8 @@ class _Update:
         written = 0
         for text in sorted(set(listed) | {t.decode("utf-8") for t in new_terms}):
             btext = text.encode("utf-8")
-            if self.in_place and text in listed and btext not in new_terms:
-                self.old.copy(field, text, out, out_positions, table, positions_table)
+            if text in listed and self.in_place and btext not in new_terms:  # as it was
+                self.old.copy(field, btext, out, out_positions, table, positions_table)
                 written += 1
                 continue
             if text in listed:
@@ -371,7 +371,7 @@ class _Update:
         """_read_term of a term the earlier files list: its postings in the kept segments from
         those files (moved to where each segment's documents are numbered now), and in the new
         segments from the index."""
-        docs, weights, starts, found = self.old.read(field, text, with_positions)
+        docs, weights, starts, found = self.old.read(field, btext, with_positions)
         pieces = []
         for _, offset, old_offset, size in self.kept:
             lo, hi = np.searchsorted(docs, [old_offset, old_offset + size])
@@ -417,24 +417,16 @@ def _read_term(searcher, leaves: list | None, field: str, text: bytes, with_posi
 
 class _Earlier:
     """The files of long posting lists as an earlier generation wrote them (update_arrays
-    reads them from the folder copied from it), mapped into memory for the time of a use."""
+    reads them from the folder copied from it), read as queries read them (PostingsFile)."""
 
     def __init__(self, folder: Path, description: dict) -> None:
         self.table = description["fields"]
-        self.positions_table = description.get("positions") or {}
         self.offsets: dict[tuple[str, int], tuple[int, int]] = {}  # segment → (first document, size)
         first = 0
         for segment_id, size in description["segments"]:
             self.offsets[segment_id, size] = (first, size)
             first += size
-        self._maps = [_mapped(folder / ARRAYS_FILE), _mapped(folder / POSITIONS_FILE)]
-        # A file shorter than its table says (cut off by a full disk) would be copied short.
-        ends = [offset + 8 * count for terms in self.table.values() for offset, count in terms.values()]
-        position_ends = [offset + 4 * starts + itemsize * total
-                         for terms in self.positions_table.values() for offset, starts, total, itemsize in terms.values()]
-        if max(ends, default=0) > len(self._maps[0]) or max(position_ends, default=0) > len(self._maps[1]):
-            self.__exit__()
-            raise Unreadable("files shorter than their table says")
+        self._file = PostingsFile(folder, self.table, description.get("positions") or {})
 
     @classmethod
     def open(cls, folder: Path, fields: tuple[str, ...], positions: tuple[str, ...], min_postings: int) -> _Earlier:
@@ -456,50 +448,30 @@ class _Earlier:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise Unreadable(f"no earlier files to update ({exc})") from exc
 
-    def read(self, field: str, text: str, with_positions: bool) -> tuple:
-        """(document numbers, frequencies, position starts, positions) of a listed term."""
-        arrays, positions = self._maps
-        offset, count = self.table[field][text]
-        docs = np.frombuffer(arrays, np.int32, count, offset)
-        weights = np.frombuffer(arrays, np.float32, count, offset + 4 * count)
+    def read(self, field: str, text: bytes, with_positions: bool) -> tuple:
+        """(document numbers, frequencies, position starts, positions) of a listed term
+        (Unreadable when the files are shorter than their table says)."""
+        docs, weights = self._file.read(field, text)
         if not with_positions:
             return docs, weights, None, None
-        offset, starts_count, total, itemsize = self.positions_table[field][text]
-        starts = np.frombuffer(positions, np.uint32, starts_count, offset)
-        found = np.frombuffer(positions, np.uint16 if itemsize == 2 else np.uint32, total, offset + 4 * starts_count)
-        return docs, weights, starts, found
+        return docs, weights, self._file.position_starts(field, text), self._file.all_positions(field, text)
 
-    def copy(self, field: str, text: str, out: IO[bytes], out_positions: IO[bytes], table: dict,
+    def copy(self, field: str, text: bytes, out: IO[bytes], out_positions: IO[bytes], table: dict,
              positions_table: dict | None) -> None:
-        """Write a listed term's list as it is (what _write_list would write of it again)."""
-        arrays, positions = self._maps
-        offset, count = self.table[field][text]
-        table[text] = [out.tell(), count]
-        out.write(arrays[offset:offset + 8 * count])  # document numbers, then frequencies
+        """Write a listed term's list as it is (the bytes _write_list would write of it again)."""
+        name = text.decode("utf-8")
+        arrays, positions = self._file.list_bytes(field, text)
+        table[name] = [out.tell(), self.table[field][name][1]]
+        out.write(arrays)
         if positions_table is not None:
-            offset, starts_count, total, itemsize = self.positions_table[field][text]
-            positions_table[text] = [out_positions.tell(), starts_count, total, itemsize]
-            out_positions.write(positions[offset:offset + 4 * starts_count + itemsize * total])
+            positions_table[name] = [out_positions.tell(), *self._file.positions_table[field][name][1:]]
+            out_positions.write(positions)
 
     def __enter__(self) -> _Earlier:
         return self
 
     def __exit__(self, *exc) -> None:
-        for mapped in self._maps:
-            try:
-                if isinstance(mapped, mmap.mmap):
-                    mapped.close()
-            except BufferError:  # an array still reads it: it closes when that is gone
-                pass
-        self._maps = []
-
-
-def _mapped(path: Path) -> mmap.mmap | bytes:
-    """A file's bytes, mapped read-only (an empty file cannot be mapped: no bytes)."""
-    with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return b""
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self._file.close()
 
 
 # ---------------------------------------------------------------------- from the documents' terms
@@ -747,10 +719,25 @@ class PostingsFile:
         offset, count, _, itemsize = self.positions_table[field][text.decode("utf-8", "replace")]
         return offset, count, np.dtype(np.uint16 if itemsize == 2 else np.uint32)
 
+    def list_bytes(self, field: str, text: bytes) -> tuple[bytes, bytes | None]:
+        """A term's list as the file holds it (document numbers, then frequencies), and its
+        positions as the positions file does (starts, then positions; None without): what a
+        writer of the same layout copies as it is."""
+        offset, count = self.table[field][text.decode("utf-8", "replace")]
+        arrays = self._bytes(self.path, offset, 8 * count)
+        entry = self.positions_table.get(field, {}).get(text.decode("utf-8", "replace"))
+        if entry is None:
+            return arrays, None
+        offset, starts, total, itemsize = entry
+        return arrays, self._bytes(self.positions_path, offset, 4 * starts + itemsize * total)
+
     def _read(self, path: Path, offset: int, count: int, dtype) -> np.ndarray:
-        """count values of dtype at offset of one of the files (read-only), with one pread on
-        a descriptor kept open: a cold query reads several lists and positions."""
-        size = np.dtype(dtype).itemsize * count
+        """count values of dtype at offset of one of the files (read-only)."""
+        return np.frombuffer(self._bytes(path, offset, np.dtype(dtype).itemsize * count), dtype)
+
+    def _bytes(self, path: Path, offset: int, size: int) -> bytes:
+        """size bytes at offset of one of the files, with one pread on a descriptor kept open:
+        a cold query reads several lists and positions."""
         try:
             if path not in self._fds:
                 self._fds[path] = os.open(path, os.O_RDONLY)
@@ -759,7 +746,7 @@ class PostingsFile:
             raise Unreadable(f"{path}: {exc}") from exc
         if len(data) != size:
             raise Unreadable(f"{path} is shorter than its table says")
-        return np.frombuffer(data, dtype)
+        return data
 
     def close(self) -> None:
         for fd in self._fds.values():
