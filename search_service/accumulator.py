@@ -381,6 +381,21 @@ class Accumulator:
         low = low[docs] + self._among(words.extra, docs) if words.extra else low[docs]
         return self._staged(words, len(docs), docs, docs, low, present[docs], wanted, pool)
 
+    def with_every_word(self, words: LooseWords, filters: wq.Query | None) -> int:
+        """How many documents (not deleted, and allowed by the filters) have every one of the
+        words: what the first tier of loose words matches, counted without ranking it."""
+        present = np.zeros(self.doc_count, np.int32)
+        for word in words.words:
+            has = np.zeros(self.doc_count, bool)
+            for term in word:
+                has[self.postings(term.field, term.text).docs] = True
+            present += has
+        matched = present == len(words.words)
+        matched &= self.live()
+        if filters is not None:
+            matched &= self.mask(filters)
+        return int(np.count_nonzero(matched))
+
     def rerank(self, words: LooseWords, first: FirstStage, wanted: int) -> FirstStage:
         """first_stage of words that match what a first round's words matched (the same
         words and filters, reweighted, with words that only reorder), over that round's pool

@@ -358,6 +358,15 @@ def test_the_first_stage_counts_what_whoosh_counts(index):
         assert {k: len(v) for k, v in results.groups(name).items()} == arrays.facets_of(stage.docs)[name]
 
 
+@pytest.mark.parametrize("q", QUERIES)
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr(f.query()))
+def test_documents_with_every_word_are_counted_as_whoosh_counts_the_first_tier(index, q, filters):
+    searcher = index.searcher()
+    tiers = plan(parse(q), searcher.reader()).tiers
+    counted = accumulator(searcher, FACETS).with_every_word(loose_words(tiers), filters.query())
+    assert counted == len(searcher.search(tiers[0], limit=1, filter=filters.query()))
+
+
 def test_the_arrays_go_with_their_searcher(index):
     """A worker that switches to a new generation does not keep the old one's arrays."""
     searcher = whoosh_index.open_dir(str(index.root / index.generation)).searcher(weighting=BM25())
