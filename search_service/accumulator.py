@@ -116,34 +116,51 @@ class LooseWords:
     all_words_first: bool
     extra: tuple[tuple[ScoredTerm, ...], ...] = ()
     phrases: tuple[PhraseBonus, ...] = ()
+    # What no matching document may match (the query's exclusions), or None.
+    excluded: wq.Query | None = None
 
 
 def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
     """The words of tiers built from loose words alone, or None for tiers of any other shape.
 
     The shapes are those query_builder.plan gives loose words: one word is an Or of Terms of
-    one text (or a Term); several words are a tier And(words) before Or(words); either may be
-    wrapped as Optional(tier, bonus), the bonus made of words and phrases. Boosts are read from
-    the queries, so a change of weights there needs no change here; a change of shape only
-    means that Whoosh walks the query as before.
+    one text (or a Term), or an Or of such words (an OR of words, a prefix or a fuzzy word,
+    each standing for several: the document has one of them, and their scores add up);
+    several words are a tier And(words) before Or(words); either may be wrapped as
+    Optional(tier, bonus), the bonus made of words and phrases, and each tier as
+    AndNot(tier, exclusions). Boosts are read from the queries, so a change of weights there
+    needs no change here; a change of shape only means that Whoosh walks the query as before.
     """
     if len(tiers) not in (1, 2):
+        return None
+    tiers, excluded = _without_exclusions(tiers)
+    if tiers is None:
         return None
     broad, bonus = _without_bonus(tiers[-1])
     parts = _bonus_parts(bonus)
     if broad is None or parts is None:
         return None
-    single = _word(broad)
-    if single is not None:
-        return LooseWords((single,), False, *parts) if len(tiers) == 1 else None
-    if type(broad) is not wq.Or or not _plain(broad) or len(tiers) != 2:
+    if len(tiers) == 1:
+        single = _unit(broad)
+        return None if single is None else LooseWords((single,), False, *parts, excluded)
+    if type(broad) is not wq.Or or not _plain(broad):
         return None
-    words = tuple(_word(q) for q in broad.subqueries)
+    words = tuple(_unit(q) for q in broad.subqueries)
     first, first_bonus = _without_bonus(tiers[0])
     if None in words or first_bonus != bonus or type(first) is not wq.And or not _plain(first) \
             or list(first.subqueries) != list(broad.subqueries):
         return None
-    return LooseWords(words, True, *parts)
+    return LooseWords(words, True, *parts, excluded)
+
+
+def _without_exclusions(tiers: list[wq.Query]) -> tuple[list[wq.Query] | None, wq.Query | None]:
+    """(the tiers without the exclusions query_builder takes out of each, the exclusions):
+    tiers that exclude different things, or with a boost, give (None, None)."""
+    if not any(isinstance(t, wq.AndNot) for t in tiers):
+        return tiers, None
+    if not all(isinstance(t, wq.AndNot) and t.boost == 1.0 for t in tiers) or len({t.b for t in tiers}) != 1:
+        return None, None
+    return [t.a for t in tiers], tiers[0].b
 
 
 def _without_bonus(query: wq.Query) -> tuple[wq.Query | None, wq.Query | None]:
@@ -180,6 +197,16 @@ def _plain(query: wq.CompoundQuery) -> bool:
     return query.boost == 1.0 and not getattr(query, "scale", None) and not getattr(query, "minmatch", 0)
 
 
+def _unit(query: wq.Query) -> tuple[ScoredTerm, ...] | None:
+    """The scored terms of a word (_word), or of an Or of words (an OR of words, a prefix's or
+    a fuzzy word's expansions): one word of the query that any of its terms matches."""
+    word = _word(query)
+    if word is not None or type(query) is not wq.Or or not _plain(query):
+        return word
+    words = [_word(q) for q in query.subqueries]
+    return None if not words or None in words else tuple(t for w in words for t in w)
+
+
 def _word(query: wq.Query) -> tuple[ScoredTerm, ...] | None:
     """The scored terms of one word (an Or of Terms of one text, or one Term), or None."""
     if type(query) is wq.Term:
@@ -202,12 +229,14 @@ class ExactPhrase:
     field: str
     words: tuple[str, ...]
     boost: float
+    excluded: wq.Query | None = None  # as LooseWords'
 
 
 def exact_phrase(tiers: list[wq.Query]) -> ExactPhrase | None:
     """The phrase of tiers made of one exact phrase (query_builder's Or of one Phrase, or
-    the Phrase), or None for tiers of any other shape."""
-    if len(tiers) != 1:
+    the Phrase, either maybe as AndNot(phrase, exclusions)), or None for tiers of any other shape."""
+    tiers, excluded = _without_exclusions(tiers)
+    if tiers is None or len(tiers) != 1:
         return None
     query = tiers[0]
     if type(query) is wq.Or and _plain(query) and len(query.subqueries) == 1:
@@ -215,7 +244,7 @@ def exact_phrase(tiers: list[wq.Query]) -> ExactPhrase | None:
     # Whoosh's slop 1 is side by side; a looser phrase matches by spans the arrays do not follow.
     if type(query) is not wq.Phrase or query.slop != 1 or len(query.words) < 2:
         return None
-    return ExactPhrase(query.fieldname, tuple(query.words), query.boost)
+    return ExactPhrase(query.fieldname, tuple(query.words), query.boost, excluded)
 
 
 def arrays_ranking(tiers: list[wq.Query]) -> LooseWords | ExactPhrase | None:
@@ -373,9 +402,7 @@ class Accumulator:
                 has[self._add(low, term)] = True
             present += has
         matched = present > 0
-        matched &= self.live()
-        if filters is not None:
-            matched &= self.mask(filters)
+        matched &= self.allowed(filters, words.excluded)
         docs = np.flatnonzero(matched)
         # Words that only reorder (feedback's) count for the matched documents alone.
         low = low[docs] + self._among(words.extra, docs) if words.extra else low[docs]
@@ -391,9 +418,7 @@ class Accumulator:
                 has[self.postings(term.field, term.text).docs] = True
             present += has
         matched = present == len(words.words)
-        matched &= self.live()
-        if filters is not None:
-            matched &= self.mask(filters)
+        matched &= self.allowed(filters, words.excluded)
         return int(np.count_nonzero(matched))
 
     def rerank(self, words: LooseWords, first: FirstStage, wanted: int) -> FirstStage:
@@ -494,10 +519,7 @@ class Accumulator:
         """first_stage of a query of one exact phrase: its documents are known exactly, and
         so are their scores."""
         docs = self.phrase_docs(phrase.field, phrase.words)
-        keep = self.live()[docs]
-        if filters is not None:
-            keep &= self.mask(filters)[docs]
-        docs = docs[keep]
+        docs = docs[self.allowed(filters, phrase.excluded)[docs]]
         score = self._words_score(phrase.field, phrase.words, docs) * phrase.boost
         return FirstStage(len(docs), docs, [_candidates(docs, score, score, wanted)])
 
@@ -758,6 +780,15 @@ class Accumulator:
                     live[np.asarray(deleted, dtype=np.int64) + offset] = False
             self._live = live
         return self._live
+
+    def allowed(self, filters: wq.Query | None, excluded: wq.Query | None) -> np.ndarray:
+        """True for each document not deleted, allowed by the filters and not excluded."""
+        allowed = self.live()
+        if filters is not None:
+            allowed = allowed & self.mask(filters)
+        if excluded is not None:
+            allowed = allowed & ~self.mask(excluded)
+        return allowed
 
     def mask(self, query: wq.Query) -> np.ndarray:
         """True for each document a filter query allows; the parts of an And are kept

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
+from whoosh.matching import AndNotMatcher
 
 from .analysis import ANALYZER, terms
 from .indexer import RANK_FIELD, SEARCH_FIELDS, TITLE_WEIGHT
@@ -202,12 +203,32 @@ def plan(parsed: ParsedQuery, reader, feedback: dict[str, float] | None = None) 
     del builder.words[marked_words:], builder.phrases[marked_phrases:]  # excluded words are not marked
     if excluded:
         out = excluded[0] if len(excluded) == 1 else wq.Or(excluded)
-        tiers = [wq.AndNot(t, out) for t in tiers]
+        tiers = [Excluding(t, out) for t in tiers]
     # Marks: the words that carry meaning, unless the query has no others.
     marked = set(words) | set(ranking_words(builder.words))
     words_only = not units and not required and not excluded
     return Plan(tiers, builder.notes, builder.truncated, frozenset(marked), builder.phrases,
                 feedback_words=[t for t in words for _ in range(counts[t])] if words_only else [])
+
+
+class Excluding(wq.AndNot):
+    """AndNot (documents of the first query that the second does not match) that never
+    lets an excluded document through.
+
+    whoosh's AndNotMatcher skips the excluded documents only from where both queries'
+    matches stand at the same document: where, in a segment, the excluded query's first
+    match comes before the other's, the other's first match was kept even when excluded
+    ("quick brown -fox" gave a page with "fox" in a test index of three segments).
+    """
+
+    def matcher(self, searcher, context=None):
+        return _ExcludingMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
+
+
+class _ExcludingMatcher(AndNotMatcher):
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active() and self.b.id() <= self.a.id():
+            self._find_next()
 
 
 def _tiers(per_word: list[wq.Query], required: list[wq.Query]) -> list[wq.Query]:

@@ -199,7 +199,8 @@ def test_a_field_the_index_lacks_matches_nothing(index):
     assert_same(*both(index.searcher(), tiers, None, 0, 1000))
 
 
-PHRASES = ['"lazy dog"', 'title:"lazy dog"', '"the dog"', '"dog dog"', '"quick brown fox"', '"of the"', '"harbour zebra"', '"fox fox fox"']
+PHRASES = ['"lazy dog"', 'title:"lazy dog"', '"the dog"', '"dog dog"', '"quick brown fox"', '"of the"', '"harbour zebra"', '"fox fox fox"',
+           '"lazy dog" -fox', '"the dog" -title:lazy -harbour']
 
 
 @pytest.mark.parametrize("q", PHRASES)
@@ -231,7 +232,45 @@ def test_a_phrase_is_found_only_where_its_words_stand_side_by_side(index):
     assert found - walked <= {d for d in found if not arrays.live()[d]}  # deleted ones aside, Whoosh's set
 
 
-@pytest.mark.parametrize("q", ['"lazy dog"~3', '"lazy dog" fox', '"lazy dog" -fox', '"lazy"', '"lazy dog" OR fox'])
+# Words that stand for several (OR, a prefix, a fuzzy word) and exclusions, alone and with
+# other words: the arrays read them as loose words.
+SHAPES = ["fox OR dog", "harbour OR zebra", "quick fox OR dog", "dred*", "b*", "harbor~", "quick bro*", "fox -dog",
+          "quick brown -fox", "oil price -wheat -grain", "b* -dog", "dog -\"lazy dog\"", "fox -title:dog",
+          "harbour -site:a.example.org", "zebra OR quagga", "title:fox", "title:fox -dog"]
+
+
+@pytest.mark.parametrize("q", SHAPES)
+@pytest.mark.parametrize("filters", FILTERS[:3], ids=lambda f: repr(f.query()))
+def test_words_standing_for_several_and_exclusions_rank_as_whoosh_ranks_them(index, q, filters):
+    searcher = index.searcher()
+    tiers = plan(parse(q), searcher.reader()).tiers
+    assert loose_words(tiers) is not None
+    fast, walk = both(searcher, tiers, filters.query(), 0, 1000)
+    assert_same(fast, walk)
+    if q in ("fox OR dog", "dred*", "fox -dog") and filters.query() is None:
+        assert fast.total > 0  # words that are there to be found
+
+
+@pytest.mark.parametrize("q", [q for q in SHAPES if " -" in q and q != "b* -dog"])  # that one has no hit
+def test_the_walk_lets_no_excluded_document_through(index, q):
+    """Whoosh's AndNot did, where a segment's first excluded document came before its first
+    match (query_builder.Excluding)."""
+    searcher = index.searcher()
+    tiers = plan(parse(q), searcher.reader()).tiers
+    excluded = set(searcher.docs_for_query(tiers[0].b))
+    walk = _walked_page(searcher, tiers, None, 0, 1000, time.perf_counter() + 60)
+    assert walk.hits and not {h.docnum for h in walk.hits} & excluded
+
+
+@pytest.mark.parametrize("q", ['"lazy dog" -fox', '"the dog" -title:lazy -harbour'])
+def test_exclusions_take_pages_out_of_an_exact_phrases(index, q):
+    searcher = index.searcher()
+    [with_exclusions, without] = [both(searcher, plan(parse(text), searcher.reader()).tiers, None, 0, 10)[0]
+                                  for text in (q, q.split(" -")[0])]
+    assert 0 < with_exclusions.total < without.total
+
+
+@pytest.mark.parametrize("q", ['"lazy dog"~3', '"lazy dog" fox', '"lazy"', '"lazy dog" OR fox'])
 def test_other_phrases_are_not_read_as_one_exact_phrase(index, q):
     assert exact_phrase(plan(parse(q), index.searcher().reader()).tiers) is None
 
@@ -241,15 +280,16 @@ def test_other_queries_are_walked(index, q):
     assert not plan(parse(q), index.searcher().reader()).words_only
 
 
-@pytest.mark.parametrize("q", ['"lazy dog"', "fox*", "fox~", "fox OR dog", "fox -dog"])
+@pytest.mark.parametrize("q", ['"lazy dog"', '"lazy dog" fox', "fox (dog OR \"lazy dog\")",
+                               "quick-brown OR fox"])
 def test_other_shapes_are_not_read_as_loose_words(index, q):
     assert loose_words(plan(parse(q), index.searcher().reader()).tiers) is None
 
 
 def test_search_answers_the_same_with_and_without_the_accumulator(index, monkeypatch):
-    others = ['"lazy dog"', '"the dog" fox', "fox*", "fox OR dog", "title:fox", "fox -dog", "site:a.example.org fox",
-              'title:"lazy dog"', '"lazy dog"~3']
-    requests = [SearchRequest(q, page=p, site=s) for q in QUERIES + PHRASES + others for p in (1, 3)
+    others = ['"lazy dog"', '"the dog" fox', "title:fox", "site:a.example.org fox", 'title:"lazy dog"', '"lazy dog"~3',
+              '"lazy dog" -fox']
+    requests = [SearchRequest(q, page=p, site=s) for q in QUERIES + PHRASES + SHAPES + others for p in (1, 3)
                 for s in (None, "c.example.net")]
     fast = [index.search(r) for r in requests]
     monkeypatch.setattr(search, "ACCUMULATE", False)
