@@ -371,6 +371,7 @@ class Accumulator:
         self._tables = threading.local()  # _pool_table's
         self._average_lengths: dict[str, float] = {}
         self._ordinals: dict[str, tuple[np.ndarray, list]] = {}
+        self._sort_keys: dict[object, np.ndarray] = {}  # sort facet → _sort_places
         self._live: np.ndarray | None = None
         # The generation's file of long posting lists (postings_file.py), if it has one.
         storage = getattr(getattr(searcher, "_ix", None), "storage", None)
@@ -411,15 +412,46 @@ class Accumulator:
     def with_every_word(self, words: LooseWords, filters: wq.Query | None) -> int:
         """How many documents (not deleted, and allowed by the filters) have every one of the
         words: what the first tier of loose words matches, counted without ranking it."""
+        matched = self._present(words) == len(words.words)
+        matched &= self.allowed(filters, words.excluded)
+        return int(np.count_nonzero(matched))
+
+    def matching(self, ranking: LooseWords | ExactPhrase, filters: wq.Query | None) -> np.ndarray:
+        """The documents (sorted numbers) a ranking matches, not ranked."""
+        if isinstance(ranking, ExactPhrase):
+            docs = self.phrase_docs(ranking.field, ranking.words)
+            return docs[self.allowed(filters, ranking.excluded)[docs]]
+        return np.flatnonzero((self._present(ranking) > 0) & self.allowed(filters, ranking.excluded))
+
+    def _present(self, words: LooseWords) -> np.ndarray:
+        """How many of the words each document has."""
         present = np.zeros(self.doc_count, np.int32)
         for word in words.words:
             has = np.zeros(self.doc_count, bool)
             for term in word:
                 has[self.postings(term.field, term.text).docs] = True
             present += has
-        matched = present == len(words.words)
-        matched &= self.allowed(filters, words.excluded)
-        return int(np.count_nonzero(matched))
+        return present
+
+    def sorted_by(self, facet, docs: np.ndarray) -> np.ndarray:
+        """The documents (sorted numbers) in the order a sort facet gives them: by its key,
+        equal keys by document number, as Whoosh's sorting collector orders them."""
+        return docs[np.lexsort((docs, self._sort_places(facet)[docs]))]
+
+    def _sort_places(self, facet) -> np.ndarray:
+        """Each document's place in the order of a sort facet's keys (equal keys, equal places)."""
+        if facet not in self._sort_keys:
+            categorizer = facet.categorizer(self.searcher)
+            if categorizer.needs_current:
+                raise Unreadable(f"sort facet {facet!r} needs a matcher")
+            keys = []
+            for leaf, offset in self._leaves:
+                categorizer.set_searcher(leaf, offset)
+                keys += [categorizer.key_for(None, d) for d in range(leaf.doc_count_all())]
+            order = sorted(set(keys))
+            place = {key: i for i, key in enumerate(order)}
+            self._sort_keys[facet] = np.array([place[key] for key in keys], np.int32)
+        return self._sort_keys[facet]
 
     def rerank(self, words: LooseWords, first: FirstStage, wanted: int) -> FirstStage:
         """first_stage of words that match what a first round's words matched (the same

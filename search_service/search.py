@@ -157,7 +157,7 @@ class SearchIndex:
             query_plan, first = _with_feedback(searcher, parsed, query_plan, filters, deadline,
                                                start + request.per_page)
         if request.sort == "date":
-            page = _dated_page(searcher, query_plan.broadest, filters, start, request.per_page, deadline)
+            page = _dated_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline)
         else:
             page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline,
                                 accumulate=ACCUMULATE, rerank=first)
@@ -339,9 +339,21 @@ def _walked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
     return _Page(len(broad), hits, partial or cut, _facet_counts(broad))
 
 
-def _dated_page(searcher, query, filters, start: int, count: int, deadline: float) -> _Page:
-    """Hits newest first (undated last)."""
-    results, cut = _run(searcher, query, start + count, deadline, filter=filters,
+def _dated_page(searcher, tiers, filters, start: int, count: int, deadline: float,
+                accumulate: bool | None = None) -> _Page:
+    """Hits newest first (undated last): from the accumulator's arrays when they read the
+    tiers (matches sorted by a date order kept per generation), else by a walk that sorts."""
+    ranking = arrays_ranking(tiers) if (ACCUMULATE if accumulate is None else accumulate) else None
+    if ranking is not None:
+        try:
+            arrays = accumulator(searcher, FACETS)
+            docs = arrays.matching(ranking, filters)
+            page = arrays.sorted_by(NEWEST_FIRST, docs)[start:start + count]
+            return _Page(len(docs), [_Scored(searcher, d, 0.0) for d in page.tolist()], False,
+                         _listed_facets(arrays.facets_of(docs)))
+        except Unreadable:
+            pass
+    results, cut = _run(searcher, tiers[-1], start + count, deadline, filter=filters,
                         sortedby=NEWEST_FIRST,
                         groupedby=FACETS, maptype=sorting.Count, optimize=False)
     return _Page(len(results), [_DatedHit(hit) for hit in results[start:start + count]], cut, _facet_counts(results))

@@ -25,7 +25,7 @@ from search_service.models import Document, SearchRequest
 from search_service.query import parse
 from search_service.query_builder import Filters, plan
 from search_service.ranking import BM25, Optional, proximity_query
-from search_service.search import FACETS, SearchIndex, _accumulated_page, _ranked_page, _walked_page
+from search_service.search import FACETS, SearchIndex, _accumulated_page, _dated_page, _ranked_page, _walked_page
 
 # A small vocabulary, so that documents share words and many scores tie (ties go to the
 # lower document number, in both stages).
@@ -260,6 +260,24 @@ def test_the_walk_lets_no_excluded_document_through(index, q):
     excluded = set(searcher.docs_for_query(tiers[0].b))
     walk = _walked_page(searcher, tiers, None, 0, 1000, time.perf_counter() + 60)
     assert walk.hits and not {h.docnum for h in walk.hits} & excluded
+
+
+@pytest.mark.parametrize("q", QUERIES + PHRASES + SHAPES)
+@pytest.mark.parametrize("filters", FILTERS[:3], ids=lambda f: repr(f.query()))
+def test_pages_newest_first_are_the_walks_pages(index, q, filters):
+    """Dates tie (and some documents have none): ties go to the lower document number."""
+    searcher = index.searcher()
+    tiers = plan(parse(q), searcher.reader()).tiers
+    deadline = time.perf_counter() + 60
+    for start in (0, 10, 30):
+        fast, walk = (_dated_page(searcher, tiers, filters.query(), start, 10, deadline, accumulate=accumulate)
+                      for accumulate in (True, False))
+        assert [h.fields()["id"] for h in fast.hits] == [h.fields()["id"] for h in walk.hits]
+        assert (fast.total, fast.facets, fast.partial) == (walk.total, walk.facets, walk.partial)
+    if q == "harbour" and filters.query() is None:
+        first = _dated_page(searcher, tiers, None, 0, 10, deadline, accumulate=True)
+        published = [h.fields().get("published") for h in first.hits]
+        assert first.total > 40 and None not in published and published == sorted(published, reverse=True)
 
 
 @pytest.mark.parametrize("q", ['"lazy dog" -fox', '"the dog" -title:lazy -harbour'])
