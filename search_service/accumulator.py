@@ -110,7 +110,9 @@ class LooseWords:
     matches when it has one of the words; its score is the sum of its terms' scores, plus
     those of the `extra` words it has (words that only reorder, such as feedback words), plus
     its `phrases` (which only the second stage can tell). With `all_words_first`, documents
-    with every word rank before the others (query_builder's two tiers)."""
+    with every word rank before the others (query_builder's two tiers). With `required`
+    parts (exact phrases, or words, that every match has), a document matches when it has
+    all of them, whether or not it has a word, and their scores add to its own."""
 
     words: tuple[tuple[ScoredTerm, ...], ...]
     all_words_first: bool
@@ -118,6 +120,7 @@ class LooseWords:
     phrases: tuple[PhraseBonus, ...] = ()
     # What no matching document may match (the query's exclusions), or None.
     excluded: wq.Query | None = None
+    required: tuple[ExactPhrase | tuple[ScoredTerm, ...], ...] = ()
 
 
 def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
@@ -142,15 +145,72 @@ def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
         return None
     if len(tiers) == 1:
         single = _unit(broad)
-        return None if single is None else LooseWords((single,), False, *parts, excluded)
+        if single is not None:
+            return LooseWords((single,), False, *parts, excluded)
+        return _with_required(tiers, excluded)
+    words = _tier_words(broad, tiers[0], bonus)
+    if words is not None:
+        return LooseWords(words, True, *parts, excluded)
+    return _with_required(tiers, excluded)
+
+
+def _tier_words(broad: wq.Query, first: wq.Query, bonus: wq.Query | None) -> tuple | None:
+    """The words of a broad tier Or(words) whose first tier is And(words) (with the same
+    bonus), or None for tiers of another shape."""
     if type(broad) is not wq.Or or not _plain(broad):
         return None
     words = tuple(_unit(q) for q in broad.subqueries)
-    first, first_bonus = _without_bonus(tiers[0])
+    first, first_bonus = _without_bonus(first)
     if None in words or first_bonus != bonus or type(first) is not wq.And or not _plain(first) \
             or list(first.subqueries) != list(broad.subqueries):
         return None
-    return LooseWords(words, True, *parts, excluded)
+    return words
+
+
+def _with_required(tiers: list[wq.Query], excluded: wq.Query | None) -> LooseWords | None:
+    """The ranking of tiers with required parts (query_builder's `must`: exact phrases, scoped
+    words): the broad tier Optional(must, words) (or `must` alone, or must and one word),
+    before it for several words And([must, And(words)]), either maybe with a bonus as
+    Optional(tier, bonus); None for tiers of another shape."""
+    broad, layers = tiers[-1], []
+    # Optional layers from the outside: a bonus, the optional words (either may be absent).
+    while isinstance(broad, wq.AndMaybe) and broad.boost == 1.0 and len(layers) < 2:
+        layers.append(broad.b)
+        broad = broad.a
+    required = _required_parts(broad)
+    if required is None:
+        return None
+    bonus = layers[0] if len(layers) == 2 else None
+    optional = layers[-1] if layers else None
+    if len(tiers) == 2:
+        if len(layers) == 1:  # several words always come with a bonus: words side by side
+            bonus, optional = None, layers[0]
+        first, first_bonus = _without_bonus(tiers[0])
+        if first_bonus != bonus or type(first) is not wq.And or not _plain(first) or len(first.subqueries) != 2 \
+                or first.subqueries[0] != broad or optional is None:
+            return None
+        words = _tier_words(optional, first.subqueries[1], None)
+    else:
+        # One tier: a single layer is the word (or a bonus: either way it adds to the score
+        # of the documents with the required parts, which are the matches).
+        words = (_unit(optional),) if optional is not None else ()
+    parts = _bonus_parts(bonus)
+    if words is None or None in words or parts is None:
+        return None
+    return LooseWords(words, len(tiers) == 2, *parts, excluded, required)
+
+
+def _required_parts(query: wq.Query) -> tuple | None:
+    """The parts of a required query (an And of them, or one): exact phrases and words;
+    None if any part is something else."""
+    parts = query.subqueries if type(query) is wq.And and _plain(query) else [query]
+    found = []
+    for part in parts:
+        readable = exact_phrase([part]) or _unit(part)
+        if readable is None:
+            return None
+        found.append(readable)
+    return tuple(found)
 
 
 def _without_exclusions(tiers: list[wq.Query]) -> tuple[list[wq.Query] | None, wq.Query | None]:
@@ -248,8 +308,8 @@ def exact_phrase(tiers: list[wq.Query]) -> ExactPhrase | None:
 
 
 def arrays_ranking(tiers: list[wq.Query]) -> LooseWords | ExactPhrase | None:
-    """What the arrays can rank of these tiers (loose words, or one exact phrase), or None."""
-    return loose_words(tiers) or exact_phrase(tiers)
+    """What the arrays can rank of these tiers (one exact phrase, or loose words), or None."""
+    return exact_phrase(tiers) or loose_words(tiers)
 
 
 # ---------------------------------------------------------------------- the first stage
@@ -402,7 +462,11 @@ class Accumulator:
             for term in word:
                 has[self._add(low, term)] = True
             present += has
-        matched = present > 0
+        if words.required:
+            matched, scores = self._required(words.required)
+            low += scores
+        else:
+            matched = present > 0
         matched &= self.allowed(filters, words.excluded)
         docs = np.flatnonzero(matched)
         # Words that only reorder (feedback's) count for the matched documents alone.
@@ -413,6 +477,8 @@ class Accumulator:
         """How many documents (not deleted, and allowed by the filters) have every one of the
         words: what the first tier of loose words matches, counted without ranking it."""
         matched = self._present(words) == len(words.words)
+        if words.required:
+            matched &= self._required(words.required)[0]
         matched &= self.allowed(filters, words.excluded)
         return int(np.count_nonzero(matched))
 
@@ -421,7 +487,24 @@ class Accumulator:
         if isinstance(ranking, ExactPhrase):
             docs = self.phrase_docs(ranking.field, ranking.words)
             return docs[self.allowed(filters, ranking.excluded)[docs]]
-        return np.flatnonzero((self._present(ranking) > 0) & self.allowed(filters, ranking.excluded))
+        matched = self._required(ranking.required)[0] if ranking.required else self._present(ranking) > 0
+        return np.flatnonzero(matched & self.allowed(filters, ranking.excluded))
+
+    def _required(self, parts: tuple[ExactPhrase | tuple[ScoredTerm, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(whether each document has every required part, the sum of their scores in it)."""
+        matched = np.ones(self.doc_count, bool)
+        scores = np.zeros(self.doc_count)
+        for part in parts:
+            has = np.zeros(self.doc_count, bool)
+            if isinstance(part, ExactPhrase):
+                docs = self.phrase_docs(part.field, part.words)
+                has[docs] = True
+                scores[docs] += self._words_score(part.field, part.words, docs) * part.boost
+            else:
+                for term in part:
+                    has[self._add(scores, term)] = True
+            matched &= has
+        return matched, scores
 
     def _present(self, words: LooseWords) -> np.ndarray:
         """How many of the words each document has."""
@@ -580,6 +663,8 @@ class Accumulator:
                 postings = self.postings(term.field, term.text)
                 at, found = postings.where(docs)
                 score[found] += postings.scores[at] * term.boost if term.boost != 1.0 else postings.scores[at]
+            if ranking.required:
+                score += self._required(ranking.required)[1][docs]
         for phrase in ranking.phrases:
             with_phrase = np.isin(docs, self._find_phrase(phrase.field, phrase.words, docs, self.positions))
             if with_phrase.any():
@@ -776,6 +861,8 @@ class Accumulator:
         term lookups; else the searcher's scorer of the term."""
         weighting = self.searcher.weighting
         if type(weighting) is BM25:
+            if not self.searcher.schema[field].scorable:  # a field without lengths (site:)
+                return _WEIGHTS  # BM25.scorer's WeightScorer
             if field not in self._average_lengths:
                 self._average_lengths[field] = self.searcher.avg_field_length(field)
             return weighting.formula(df, self.doc_count, self._average_lengths[field])
@@ -859,6 +946,18 @@ class Accumulator:
                     ordinals[offset + d] = numbers.setdefault(value, len(numbers))
             self._ordinals[name] = (ordinals, list(numbers))
         return self._ordinals[name]
+
+
+class _Weights:
+    """The scores of a field without lengths, as Whoosh's WeightScorer gives them: each
+    posting's weight."""
+
+    @staticmethod
+    def _score(weights: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        return weights
+
+
+_WEIGHTS = _Weights()
 
 
 def _fewest_query_words(words: LooseWords) -> int:

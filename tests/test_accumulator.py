@@ -232,11 +232,15 @@ def test_a_phrase_is_found_only_where_its_words_stand_side_by_side(index):
     assert found - walked <= {d for d in found if not arrays.live()[d]}  # deleted ones aside, Whoosh's set
 
 
-# Words that stand for several (OR, a prefix, a fuzzy word) and exclusions, alone and with
-# other words: the arrays read them as loose words.
+# Words that stand for several (OR, a prefix, a fuzzy word), exclusions, and parts every
+# match must have (exact phrases, scoped words), alone and with other words: the arrays read
+# them as loose words.
 SHAPES = ["fox OR dog", "harbour OR zebra", "quick fox OR dog", "dred*", "b*", "harbor~", "quick bro*", "fox -dog",
           "quick brown -fox", "oil price -wheat -grain", "b* -dog", "dog -\"lazy dog\"", "fox -title:dog",
-          "harbour -site:a.example.org", "zebra OR quagga", "title:fox", "title:fox -dog"]
+          "harbour -site:a.example.org", "zebra OR quagga", "title:fox", "title:fox -dog",
+          '"lazy dog" fox', '"lazy dog" quick brown', '"the dog" "lazy dog"', "title:fox dog", '"lazy dog" fox -harbour',
+          'title:"lazy dog" fox', '"the dog" fox OR harbour', "title:fox quick brown", "site:a.example.org fox dog",
+          '"lazy dog" "harbour zebra" fox', '"of the" b*']
 
 
 @pytest.mark.parametrize("q", SHAPES)
@@ -298,8 +302,7 @@ def test_other_queries_are_walked(index, q):
     assert not plan(parse(q), index.searcher().reader()).words_only
 
 
-@pytest.mark.parametrize("q", ['"lazy dog"', '"lazy dog" fox', "fox (dog OR \"lazy dog\")",
-                               "quick-brown OR fox"])
+@pytest.mark.parametrize("q", ['"lazy dog"~3 fox', "fox (dog OR \"lazy dog\")", "quick-brown OR fox", '"lazy dog" OR fox'])
 def test_other_shapes_are_not_read_as_loose_words(index, q):
     assert loose_words(plan(parse(q), index.searcher().reader()).tiers) is None
 
