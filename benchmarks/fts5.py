@@ -75,5 +75,12 @@ class Fts5Index:
         args.append(limit)
         return self.db.execute(SEARCH_SQL.format(filters=filters), args).fetchall()
 
+    def search_expression(self, expression: str, limit: int = 10, newest_first: bool = False) -> list[tuple]:
+        """The top `limit` of a MATCH expression as given, by bm25() or newest first."""
+        sql = SEARCH_SQL.format(filters="")
+        if newest_first:
+            sql = sql.replace("ORDER BY bm25(docs, 2.0, 1.0)", "ORDER BY published DESC")
+        return self.db.execute(sql, (expression, limit)).fetchall()
+
     def close(self) -> None:
         self.db.close()

@@ -7,7 +7,9 @@ import sys
 import pytest
 import requests
 
-from benchmarks import corpus, fts5, http, incremental, memory_soak, nginx, perf_report, queries, report
+from benchmarks import corpus, fts5, http, incremental, memory_soak, nginx, perf_report, queries, query_shapes, report
+from search_service import search
+from search_service.ingest import ingest
 
 needs_reuters = pytest.mark.skipif(not corpus.REUTERS.exists(), reason="shared bench corpus not present")
 
@@ -165,6 +167,22 @@ def test_incremental_benchmark_changes_one_page_and_reports_each_size(tmp_path):
     assert not (tmp_path / "incremental" / "300").exists()  # the scratch copy is removed
     table = incremental.report([result], rounds=2)
     assert "| 300 |" in table and "Command: `python -m benchmarks.incremental`" in table
+
+
+@needs_reuters
+def test_query_shapes_benchmark_asks_every_shape_of_three_engines(tmp_path):
+    shaped = query_shapes.shaped_queries(2)
+    assert shaped == query_shapes.shaped_queries(2) and len(shaped) == 2 * len(query_shapes.KINDS)
+    assert [s.kind for s in shaped[:len(query_shapes.KINDS)]] == list(query_shapes.KINDS)
+    corpus.write_jsonl(tmp_path / "corpus" / "docs.jsonl", 300)
+    ingest(tmp_path / "corpus", tmp_path / "index", max_bytes=1 << 30)
+    fts5.build(tmp_path / "fts5.sqlite", corpus.documents(300))
+    result = query_shapes.measure(tmp_path / "index", tmp_path / "fts5.sqlite", shaped)
+    for engine in ("ours", "walked", "fts5"):
+        assert {kind: r["n"] for kind, r in result["engines"][engine].items()} == dict.fromkeys(query_shapes.KINDS, 2)
+    assert search.ACCUMULATE  # turned back on after the walked runs
+    table = query_shapes.report({"300": result}, shaped)
+    assert all(f"| 300 | {kind} |" in table for kind in query_shapes.KINDS)
 
 
 def test_deploy_nginx_cache_keeps_api_answers_and_nothing_else(server):
