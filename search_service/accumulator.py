@@ -141,16 +141,10 @@ def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
         return None
     broad, bonus = _without_bonus(tiers[-1])
     parts = _bonus_parts(bonus)
-    if broad is None or parts is None:
-        return None
-    if len(tiers) == 1:
-        single = _unit(broad)
-        if single is not None:
-            return LooseWords((single,), False, *parts, excluded)
-        return _with_required(tiers, excluded)
-    words = _tier_words(broad, tiers[0], bonus)
-    if words is not None:
-        return LooseWords(words, True, *parts, excluded)
+    if broad is not None and parts is not None:
+        words = (_unit(broad),) if len(tiers) == 1 else _tier_words(broad, tiers[0], bonus)
+        if words is not None and None not in words:
+            return LooseWords(words, len(tiers) == 2, *parts, excluded)
     return _with_required(tiers, excluded)
 
 
@@ -183,7 +177,7 @@ def _with_required(tiers: list[wq.Query], excluded: wq.Query | None) -> LooseWor
     bonus = layers[0] if len(layers) == 2 else None
     optional = layers[-1] if layers else None
     if len(tiers) == 2:
-        if len(layers) == 1:  # several words always come with a bonus: words side by side
+        if len(layers) == 1:  # two tiers have optional words: a single layer is them
             bonus, optional = None, layers[0]
         first, first_bonus = _without_bonus(tiers[0])
         if first_bonus != bonus or type(first) is not wq.And or not _plain(first) or len(first.subqueries) != 2 \
@@ -473,9 +467,11 @@ class Accumulator:
         low = low[docs] + self._among(words.extra, docs) if words.extra else low[docs]
         return self._staged(words, len(docs), docs, docs, low, present[docs], wanted, pool)
 
-    def with_every_word(self, words: LooseWords, filters: wq.Query | None) -> int:
-        """How many documents (not deleted, and allowed by the filters) have every one of the
-        words: what the first tier of loose words matches, counted without ranking it."""
+    def first_tier_total(self, words: LooseWords, filters: wq.Query | None) -> int:
+        """How many documents (not deleted, and allowed by the filters) the first tier matches,
+        counted without ranking it: with all_words_first those with every word, else every match."""
+        if not words.all_words_first:
+            return len(self.matching(words, filters))
         matched = self._present(words) == len(words.words)
         if words.required:
             matched &= self._required(words.required)[0]
@@ -555,6 +551,8 @@ class Accumulator:
                 found = [self._in_pool(t, pool) for word in words.extra for t in word]
                 low += np.bincount(np.concatenate([at for at, _ in found]),
                                    np.concatenate([scores for _, scores in found]), minlength=len(docs))
+        if words.required:  # (feedback reweights queries of loose words alone: none yet)
+            low += self._required(words.required)[1][docs]
         return self._staged(words, first.total, first.docs, docs, low, present, wanted, 0)
 
     def _in_pool(self, term: ScoredTerm, pool: _Pool) -> tuple[np.ndarray, np.ndarray]:

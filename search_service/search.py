@@ -17,7 +17,7 @@ from pathlib import Path
 
 from whoosh import sorting
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
 
 from .accumulator import (ExactPhrase, FirstStage, LooseWords, Unreadable, accumulator, arrays_ranking, loose_words,
                           pool_size)
@@ -244,6 +244,7 @@ FACETS = {"site": sorting.FieldFacet("site"), "year": sorting.FieldFacet("year")
 def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     """Results of a query, and whether the time budget cut it short."""
     collector = searcher.collector(limit=limit, **options)
+    _keep_matchers(collector)
     remaining = max(0.001, deadline - time.perf_counter())
     timed = TimeLimitCollector(collector, timelimit=remaining, use_alarm=False)
     try:
@@ -251,6 +252,17 @@ def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     except TimeLimit:
         return timed.results(), True
     return timed.results(), False
+
+
+def _keep_matchers(collector) -> None:
+    """Stop a top-N collector from replacing its matcher as its lowest score rises: whoosh's
+    UnionMatcher.replace turns an Or whose parts cannot reach that score alone into an
+    AndMaybeMatcher, whose pruning loses top documents (ranking.Optional): the first page of
+    "oil OR lazy OR tide was" missed its best documents, with or without block quality."""
+    while collector is not None:
+        if isinstance(collector, ScoredCollector):
+            collector.replace = 0
+        collector = getattr(collector, "child", None)
 
 
 def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: float,
@@ -447,15 +459,19 @@ def _first_tier_count(searcher, tiers: list[wq.Query], filters) -> int:
     words = loose_words(tiers) if ACCUMULATE else None
     if words is not None:
         try:
-            return accumulator(searcher, FACETS).with_every_word(words, filters)
+            return accumulator(searcher, FACETS).first_tier_total(words, filters)
         except Unreadable:
             pass
     return _count(searcher, tiers[0], filters)
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:
-    index = text.lower().find(word.lower())
-    return text if index < 0 else text[:index] + replacement + text[index + len(word):]
+    """text with its first loose use of word replaced: a whole word, outside quotes, not
+    excluded (-word) or scoped (field:word)."""
+    for found in re.finditer(rf"(?<![\w\-:]){re.escape(word)}(?!\w)", text, re.IGNORECASE):
+        if text.count('"', 0, found.start()) % 2 == 0:
+            return text[:found.start()] + replacement + text[found.end():]
+    return text
 
 
 # ---------------------------------------------------------------------- hits

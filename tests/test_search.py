@@ -17,7 +17,7 @@ from search_service.indexer import CURRENT, SCHEMA, build_index, current_generat
 from search_service.models import Document, SearchRequest
 from search_service.query import QueryError, parse
 from search_service.query_builder import Filters, plan
-from search_service.search import SearchIndex, _accumulated_page, _walked_page
+from search_service.search import SearchIndex, _accumulated_page, _replace_word, _walked_page
 from search_service.vocabulary import VOCABULARY_FILE, Vocabulary
 
 
@@ -203,6 +203,17 @@ def test_an_old_generation_without_a_vocabulary_file_still_serves(tmp_path):
     assert old.search(SearchRequest("harbour")).total == 2
     assert old.search(SearchRequest("harbor dredging")).suggestion == "harbour dredging"  # its spelling field
     assert [c["text"] for c in old.complete("dre")] == ["dredging"]
+
+
+@pytest.mark.parametrize("q, word, replacement, corrected", [
+    ('dog* (tide "tide"', "tide", "the", 'dog* (the "tide"'),  # not inside the phrase
+    ('"foxx hunt" foxx', "foxx", "fox", '"foxx hunt" fox'),
+    ("foxxy foxx", "foxx", "fox", "foxxy fox"),  # a whole word
+    ("-foxx title:foxx Foxx", "foxx", "fox", "-foxx title:foxx fox"),  # not an exclusion or a scoped word
+    ('"foxx"', "foxx", "fox", '"foxx"'),
+])
+def test_a_suggestion_replaces_the_loose_word_alone(q, word, replacement, corrected):
+    assert _replace_word(q, word, replacement) == corrected
 
 
 def test_a_generation_with_no_vocabulary_at_all_searches_without_suggestions(tmp_path):
