@@ -240,7 +240,7 @@ SHAPES = ["fox OR dog", "harbour OR zebra", "quick fox OR dog", "dred*", "b*", "
           "harbour -site:a.example.org", "zebra OR quagga", "title:fox", "title:fox -dog",
           '"lazy dog" fox', '"lazy dog" quick brown', '"the dog" "lazy dog"', "title:fox dog", '"lazy dog" fox -harbour',
           'title:"lazy dog" fox', '"the dog" fox OR harbour', "title:fox quick brown", "site:a.example.org fox dog",
-          '"lazy dog" "harbour zebra" fox', '"of the" b*']
+          '"lazy dog" "harbour zebra" fox', '"of the" b*', '"lazy dog" quick b* OR dog']
 
 
 @pytest.mark.parametrize("q", SHAPES)
