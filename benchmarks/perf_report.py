@@ -39,6 +39,13 @@ LOAD_NAMES = {
 }
 
 
+def _wrapped(r: dict, w: dict) -> str:
+    """' ↻' for a load that sent more requests than its log has lines: wrk goes round a log
+    again, so past its end a load repeats its own requests."""
+    lines = r.get("http", {}).get("zipf_log", {}).get("requests")
+    return " ↻" if lines and w["requests"] > lines else ""
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
@@ -65,7 +72,7 @@ def goals(results: dict) -> list[str]:
                     continue
                 errors = w["non_2xx"] + w["socket_errors"]
                 rows.append(f"| HTTP ≥ {goal} req/s, {LOAD_NAMES[load]}, "
-                            f"no errors | {label} | {_f(w['rps'], 0)} req/s, {errors} errors | "
+                            f"no errors | {label} | {_f(w['rps'], 0)} req/s{_wrapped(r, w)}, {errors} errors | "
                             f"Flask hello {_f(hello, 0)} req/s | {_ok(w['rps'] >= goal and errors == 0)} |")
                 naive = h.get("naive", {}).get(load)
                 if naive and load in GOAL_FACTORS:
@@ -79,7 +86,8 @@ def goals(results: dict) -> list[str]:
                 if behind:
                     errors = behind["non_2xx"] + behind["socket_errors"]
                     rows.append(f"| HTTP ≥ {goal} req/s, {LOAD_NAMES[load]}, no errors, behind nginx with its "
-                                f"cache (deploy/nginx.conf) | {label} | {_f(behind['rps'], 0)} req/s, {errors} errors "
+                                f"cache (deploy/nginx.conf) | {label} | {_f(behind['rps'], 0)} req/s{_wrapped(r, behind)}, "
+                                f"{errors} errors "
                                 f"| Flask hello {_f(hello, 0)} req/s (direct) | "
                                 f"{_ok(behind['rps'] >= goal and errors == 0)} |")
         # The worker's memory after the HTTP loads of this run; a memory-only run otherwise.
@@ -130,7 +138,8 @@ def http_table(results: dict) -> list[str]:
             for load, lname in LOAD_NAMES.items():
                 w = r.get("http", {}).get(app, {}).get(load)
                 if w:
-                    rows.append(f"| {size_label(r['n'])} | {name} | {lname} | {_f(w['rps'], 0)} | {_f(w['mean_ms'])} | "
+                    rows.append(f"| {size_label(r['n'])} | {name} | {lname} | {_f(w['rps'], 0)}{_wrapped(r, w)} | "
+                                f"{_f(w['mean_ms'])} | "
                                 f"{_f(w['p50_ms'])} | {_f(w['p99_ms'])} | {w['non_2xx']} | {w['socket_errors']} | "
                                 f"{w['requests']:,} | {_percent(w.get('cache_hit_share'))} | "
                                 f"{_percent(w.get('proxy_hit_share'))} |")
@@ -297,7 +306,10 @@ def render(results: dict, recipe: str, queries_doc: str) -> str:
                      "repeating a query of either part" if "continued_repeat_share" in zipf else "")
                   + ". Distinct: "
                   f"{zipf['distinct_list']:,} different queries, none repeated and none that the Zipf loads asked. Workers: "
-                  f"{zipf['workers_note']}.", ""]
+                  f"{zipf['workers_note']}."
+                  + (" ↻: the load sent more requests than its log has lines, and wrk went round the log again, "
+                     "so its later requests repeat the load's own (its req/s and cache shares overstate)."
+                     if any("↻" in row for row in http_table(results)) else ""), ""]
     warmed = sorted({r["http"]["warm_seconds"] for r in _sizes(results) if "warm_seconds" in r.get("http", {})})
     if warmed:
         lines += [f"Before the loads, wrk runs {', '.join(map(str, warmed))} s of other queries (none of the "
