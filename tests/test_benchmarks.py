@@ -90,6 +90,11 @@ def test_http_rows_show_each_load_and_its_shares_of_cached_answers():
     assert "Zipf log continued" in "\n".join(goals) and "Flask hello 3,000 req/s" in "\n".join(goals)
     behind = [row for row in goals if "behind nginx" in row]
     assert len(behind) == 1 and "520 req/s, 0 errors" in behind[0] and behind[0].endswith("| ✅ yes |")
+    # A load that sent more requests than its log has lines went round it again: marked.
+    results["sizes"]["10k"]["http"]["zipf_log"] = {"requests": 10_000}
+    results["sizes"]["10k"]["http"]["hello"]["zipf"]["requests"] = 60_000
+    rows = perf_report.http_table(results)
+    assert "| 3,000 ↻ |" in rows[6] and not any("↻" in row for row in rows[2:6])
 
 
 def test_naive_whoosh_rows_give_ours_as_a_multiple_of_it_beside_the_issues_goals():
