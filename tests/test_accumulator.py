@@ -440,6 +440,26 @@ def test_the_first_tier_is_counted_as_whoosh_counts_it(index, q, filters):
     assert counted == len(searcher.search(tiers[0], limit=1, filter=filters.query()))
 
 
+def test_lengths_facets_and_date_order_read_in_one_piece_are_those_read_document_by_document(index, monkeypatch):
+    searcher = index.searcher()
+    for leaf, offset in searcher.leaf_searchers():  # the index's segments are read in one piece
+        assert accumulator_module._segment_lengths(leaf.reader(), RANK_FIELD, leaf.doc_count_all()) is not None
+        categorizer = FACETS["site"].categorizer(searcher)
+        categorizer.set_searcher(leaf, offset)
+        assert accumulator_module._column_keys(categorizer, leaf.doc_count_all()) is not None
+    bulk = accumulator_module.Accumulator(searcher, FACETS)
+    read = (lambda arrays: ([arrays.lengths(f) for f in (RANK_FIELD, "title", "author")],
+                            [arrays._facet(name) for name in FACETS], arrays._sort_places(search.NEWEST_FIRST)))
+    fast = read(bulk)
+    monkeypatch.setattr(accumulator_module, "_segment_lengths", lambda reader, field, n: None)
+    monkeypatch.setattr(accumulator_module, "_column_keys", lambda categorizer, n: None)
+    slow = read(accumulator_module.Accumulator(searcher, FACETS))
+    assert all(np.array_equal(a, b) for a, b in zip(fast[0], slow[0]))
+    assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(fast[1], slow[1]))
+    assert np.array_equal(fast[2], slow[2])
+    assert fast[0][0].any() and len(fast[1][0][1]) > 2 and len(set(fast[2].tolist())) > 50  # real values
+
+
 def test_the_arrays_go_with_their_searcher(index):
     """A worker that switches to a new generation does not keep the old one's arrays."""
     searcher = whoosh_index.open_dir(str(index.root / index.generation)).searcher(weighting=BM25())
