@@ -962,8 +962,9 @@ def _segment_keys(categorizer, n: int) -> list:
     worker's first query of a generation)."""
     if type(categorizer) is sorting.TranslateFacet.TranslateCategorizer and len(categorizer.catters) == 1:
         keys = _column_keys(categorizer.catters[0], n)
-        if keys is not None:
-            return [categorizer.fn(key) for key in keys]
+        if keys is not None:  # translated once per distinct key (a date: ~1,000 of them)
+            translated = {key: categorizer.fn(key) for key in set(keys)}
+            return [translated[key] for key in keys]
     else:
         keys = _column_keys(categorizer, n)
         if keys is not None:
