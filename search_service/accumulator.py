@@ -255,14 +255,19 @@ def _plain(query: wq.CompoundQuery) -> bool:
     return query.boost == 1.0 and not getattr(query, "scale", None) and not getattr(query, "minmatch", 0)
 
 
-def _unit(query: wq.Query) -> tuple[ScoredTerm, ...] | None:
-    """The scored terms of a word (_word), or of an Or of words (an OR of words, a prefix's or
-    a fuzzy word's expansions): one word of the query that any of its terms matches."""
+def _unit(query: wq.Query) -> tuple[ScoredTerm | ExactPhrase, ...] | None:
+    """The scored terms of a word (_word), or of an Or of words and exact phrases (an OR of
+    words or phrases, a prefix's or a fuzzy word's expansions): one word of the query that
+    any of its members matches, scored by those it has."""
     word = _word(query)
     if word is not None or type(query) is not wq.Or or not _plain(query):
         return word
-    words = [_word(q) for q in query.subqueries]
+    words = [_word(q) or _as_member(exact_phrase([q])) for q in query.subqueries]
     return None if not words or None in words else tuple(t for w in words for t in w)
+
+
+def _as_member(phrase: ExactPhrase | None) -> tuple[ExactPhrase] | None:
+    return None if phrase is None else (phrase,)
 
 
 def _word(query: wq.Query) -> tuple[ScoredTerm, ...] | None:
@@ -512,9 +517,15 @@ class Accumulator:
         for word in words.words:
             has = np.zeros(self.doc_count, bool)
             for term in word:
-                has[self.postings(term.field, term.text).docs] = True
+                has[self._docs_of(term)] = True
             present += has
         return present
+
+    def _docs_of(self, term: ScoredTerm | ExactPhrase) -> np.ndarray:
+        """The documents (sorted numbers, deleted ones included) a term or an exact phrase is in."""
+        if isinstance(term, ExactPhrase):
+            return self.phrase_docs(term.field, term.words)
+        return self.postings(term.field, term.text).docs
 
     def sorted_by(self, facet, docs: np.ndarray) -> np.ndarray:
         """The documents (sorted numbers) in the order a sort facet gives them: by its key,
@@ -662,6 +673,10 @@ class Accumulator:
         else:
             score = np.zeros(len(docs))
             for term in (t for word in ranking.words + ranking.extra for t in word):
+                if isinstance(term, ExactPhrase):
+                    found = np.isin(docs, self.phrase_docs(term.field, term.words))
+                    score[found] += self._words_score(term.field, term.words, docs[found]) * term.boost
+                    continue
                 postings = self.postings(term.field, term.text)
                 at, found = postings.where(docs)
                 score[found] += postings.scores[at] * term.boost if term.boost != 1.0 else postings.scores[at]
@@ -788,8 +803,13 @@ class Accumulator:
 
     # ------------------------------------------------------------------ per term
 
-    def _add(self, score: np.ndarray, term: ScoredTerm) -> np.ndarray:
-        """Add a term's boosted scores to each document's; returns the documents it is in."""
+    def _add(self, score: np.ndarray, term: ScoredTerm | ExactPhrase) -> np.ndarray:
+        """Add a term's (or an exact phrase's) boosted scores to each document's; returns the
+        documents it is in."""
+        if isinstance(term, ExactPhrase):
+            docs = self.phrase_docs(term.field, term.words)
+            np.add.at(score, docs, self._words_score(term.field, term.words, docs) * term.boost)
+            return docs
         postings = self.postings(term.field, term.text)
         # A posting list names a document once, so adding at its documents is exact; add.at
         # rather than a fancy-indexed add, which turns the int32 numbers into indexes twice
@@ -1023,7 +1043,7 @@ def _fewest_query_words(words: LooseWords) -> int:
     """The fewest of the query's words (those its phrases are in) that a document with one
     of its phrases has: the phrase's words that are words of the query."""
     return min(sum(1 for word in words.words
-                   if any(term.field == phrase.field and term.text in phrase.words for term in word))
+                   if any(term.field == phrase.field and getattr(term, "text", None) in phrase.words for term in word))
                for phrase in words.phrases)
 
 

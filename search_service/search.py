@@ -394,7 +394,12 @@ NEWEST_FIRST = sorting.TranslateFacet(_newest_first, sorting.FieldFacet("publish
 
 
 def _count(searcher, query, filters) -> int:
-    return len(searcher.search(query, limit=1, filter=filters))
+    """How many documents a query matches, by a walk that visits them all (with block quality
+    or matcher replacement, Whoosh's count leaves some out)."""
+    collector = searcher.collector(limit=1, filter=filters, optimize=False)
+    _keep_matchers(collector)
+    searcher.search_with_collector(query, collector)
+    return len(collector.results())
 
 
 def _facet_counts(results) -> dict[str, list[dict]]:

@@ -240,7 +240,8 @@ SHAPES = ["fox OR dog", "harbour OR zebra", "quick fox OR dog", "dred*", "b*", "
           "harbour -site:a.example.org", "zebra OR quagga", "title:fox", "title:fox -dog",
           '"lazy dog" fox', '"lazy dog" quick brown', '"the dog" "lazy dog"', "title:fox dog", '"lazy dog" fox -harbour',
           'title:"lazy dog" fox', '"the dog" fox OR harbour', "title:fox quick brown", "site:a.example.org fox dog",
-          '"lazy dog" "harbour zebra" fox', '"of the" b*', '"lazy dog" quick b* OR dog']
+          '"lazy dog" "harbour zebra" fox', '"of the" b*', '"lazy dog" quick b* OR dog', '"lazy dog" OR fox',
+          '"lazy dog" OR "quick brown" harbour', 'fox "the dog" OR river -tide', 'fox (dog OR "lazy dog")']
 
 
 @pytest.mark.parametrize("q", SHAPES)
@@ -314,7 +315,7 @@ def test_other_queries_are_walked(index, q):
     assert not plan(parse(q), index.searcher().reader()).words_only
 
 
-@pytest.mark.parametrize("q", ['"lazy dog"~3 fox', "fox (dog OR \"lazy dog\")", "quick-brown OR fox", '"lazy dog" OR fox'])
+@pytest.mark.parametrize("q", ['"lazy dog"~3 fox', "quick-brown OR fox", '"lazy dog"~2 OR fox'])
 def test_other_shapes_are_not_read_as_loose_words(index, q):
     assert loose_words(plan(parse(q), index.searcher().reader()).tiers) is None
 
@@ -437,7 +438,7 @@ def test_the_first_tier_is_counted_as_whoosh_counts_it(index, q, filters):
     searcher = index.searcher()
     tiers = plan(parse(q), searcher.reader()).tiers
     counted = accumulator(searcher, FACETS).first_tier_total(loose_words(tiers), filters.query())
-    assert counted == len(searcher.search(tiers[0], limit=1, filter=filters.query()))
+    assert counted == search._count(searcher, tiers[0], filters.query())
 
 
 def test_lengths_facets_and_date_order_read_in_one_piece_are_those_read_document_by_document(index, monkeypatch):
