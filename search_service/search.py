@@ -19,8 +19,8 @@ from whoosh import sorting
 from whoosh import query as wq
 from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
 
-from .accumulator import (ExactPhrase, FirstStage, LooseWords, Unreadable, accumulator, arrays_ranking, loose_words,
-                          pool_size)
+from .accumulator import FirstStage, Unreadable, accumulator, pool_size
+from .array_rankings import ExactPhrase, LooseWords, arrays_ranking, loose_words
 from .analysis import content
 from .answer_cache import AnswerCache, SharedAnswers
 from .indexer import RANK_FIELD, CurrentPointer, open_index

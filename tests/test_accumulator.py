@@ -17,8 +17,9 @@ from whoosh import scoring
 
 from search_service import accumulator as accumulator_module
 from search_service import search
-from search_service.accumulator import (ExactPhrase, PhraseBonus, Unreadable, _best, accumulator, arrays_ranking,
-                                        exact_phrase, loose_words)
+from search_service import segment_columns
+from search_service.accumulator import Unreadable, _best, accumulator
+from search_service.array_rankings import ExactPhrase, PhraseBonus, arrays_ranking, exact_phrase, loose_words
 from search_service.cleaning import document_id
 from search_service.indexer import RANK_FIELD, TITLE_WEIGHT, build_index, current_generation
 from search_service.models import Document, SearchRequest
@@ -444,16 +445,16 @@ def test_the_first_tier_is_counted_as_whoosh_counts_it(index, q, filters):
 def test_lengths_facets_and_date_order_read_in_one_piece_are_those_read_document_by_document(index, monkeypatch):
     searcher = index.searcher()
     for leaf, offset in searcher.leaf_searchers():  # the index's segments are read in one piece
-        assert accumulator_module._segment_lengths(leaf.reader(), RANK_FIELD, leaf.doc_count_all()) is not None
+        assert segment_columns.segment_lengths(leaf.reader(), RANK_FIELD, leaf.doc_count_all()) is not None
         categorizer = FACETS["site"].categorizer(searcher)
         categorizer.set_searcher(leaf, offset)
-        assert accumulator_module._column_keys(categorizer, leaf.doc_count_all()) is not None
+        assert segment_columns.column_keys(categorizer, leaf.doc_count_all()) is not None
     bulk = accumulator_module.Accumulator(searcher, FACETS)
     read = (lambda arrays: ([arrays.lengths(f) for f in (RANK_FIELD, "title", "author")],
                             [arrays._facet(name) for name in FACETS], arrays._sort_places(search.NEWEST_FIRST)))
     fast = read(bulk)
-    monkeypatch.setattr(accumulator_module, "_segment_lengths", lambda reader, field, n: None)
-    monkeypatch.setattr(accumulator_module, "_column_keys", lambda categorizer, n: None)
+    monkeypatch.setattr(accumulator_module, "segment_lengths", lambda reader, field, n: None)
+    monkeypatch.setattr(segment_columns, "column_keys", lambda categorizer, n: None)
     slow = read(accumulator_module.Accumulator(searcher, FACETS))
     assert all(np.array_equal(a, b) for a, b in zip(fast[0], slow[0]))
     assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(fast[1], slow[1]))

@@ -10,7 +10,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT, Schema
 
-from search_service.accumulator import loose_words
+from search_service.array_rankings import loose_words
 from search_service.cleaning import document_id
 from search_service.analysis import ANALYZER
 from search_service.indexer import CURRENT, SCHEMA, build_index, current_generation, write_generation_in_parts, writer_lock
