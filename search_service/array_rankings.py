@@ -33,15 +33,16 @@ class PhraseBonus:
 
 @dataclass(frozen=True)
 class LooseWords:
-    """A ranking this module reproduces. Each word is a union of scored terms, and a document
-    matches when it has one of the words; its score is the sum of its terms' scores, plus
+    """A ranking this module reproduces. Each word is a union of scored terms (and exact
+    phrases, members of an OR), and a document matches when it has one of the words; its
+    score is the sum of its members' scores, plus
     those of the `extra` words it has (words that only reorder, such as feedback words), plus
     its `phrases` (which only the second stage can tell). With `all_words_first`, documents
     with every word rank before the others (query_builder's two tiers). With `required`
     parts (exact phrases, or words, that every match has), a document matches when it has
     all of them, whether or not it has a word, and their scores add to its own."""
 
-    words: tuple[tuple[ScoredTerm, ...], ...]
+    words: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...]
     all_words_first: bool
     extra: tuple[tuple[ScoredTerm, ...], ...] = ()
     phrases: tuple[PhraseBonus, ...] = ()
@@ -54,12 +55,12 @@ def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
     """The words of tiers built from loose words alone, or None for tiers of any other shape.
 
     The shapes are those query_builder.plan gives loose words: one word is an Or of Terms of
-    one text (or a Term), or an Or of such words (an OR of words, a prefix or a fuzzy word,
-    each standing for several: the document has one of them, and their scores add up);
-    several words are a tier And(words) before Or(words); either may be wrapped as
+    one text (or a Term), or an Or of such words and exact phrases (an OR, a prefix or a
+    fuzzy word, each standing for several: the document has one of them, and their scores
+    add up); several words are a tier And(words) before Or(words); either may be wrapped as
     Optional(tier, bonus), the bonus made of words and phrases, and each tier as
-    AndNot(tier, exclusions). Boosts are read from the queries, so a change of weights there
-    needs no change here; a change of shape only means that Whoosh walks the query as before.
+    AndNot(tier, exclusions). Tiers with parts every match must have are read by
+    _with_required.
     """
     if len(tiers) not in (1, 2):
         return None
