@@ -249,9 +249,9 @@ class Accumulator:
         counted without ranking it: with all_words_first those with every word, else every match."""
         if not words.all_words_first:
             return len(self.matching(words, filters))
-        matched = self._present(words) == len(words.words)
+        matched = self._present(words.words) == len(words.words)
         if words.required:
-            matched &= self._required(words.required)[0]
+            matched &= self._present(words.required) == len(words.required)
         matched &= self.allowed(filters, words.excluded)
         return int(np.count_nonzero(matched))
 
@@ -260,29 +260,27 @@ class Accumulator:
         if isinstance(ranking, ExactPhrase):
             docs = self.phrase_docs(ranking.field, ranking.words)
             return docs[self.allowed(filters, ranking.excluded)[docs]]
-        matched = self._required(ranking.required)[0] if ranking.required else self._present(ranking) > 0
+        if ranking.required:
+            matched = self._present(ranking.required) == len(ranking.required)
+        else:
+            matched = self._present(ranking.words) > 0
         return np.flatnonzero(matched & self.allowed(filters, ranking.excluded))
 
-    def _required(self, parts: tuple[ExactPhrase | tuple[ScoredTerm, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+    def _required(self, parts: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
         """(whether each document has every required part, the sum of their scores in it)."""
         matched = np.ones(self.doc_count, bool)
         scores = np.zeros(self.doc_count)
         for part in parts:
             has = np.zeros(self.doc_count, bool)
-            if isinstance(part, ExactPhrase):
-                docs = self.phrase_docs(part.field, part.words)
-                has[docs] = True
-                scores[docs] += self._words_score(part.field, part.words, docs) * part.boost
-            else:
-                for term in part:
-                    has[self._add(scores, term)] = True
+            for member in part:
+                has[self._add(scores, member)] = True
             matched &= has
         return matched, scores
 
-    def _present(self, words: LooseWords) -> np.ndarray:
-        """How many of the words each document has."""
+    def _present(self, words: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...]) -> np.ndarray:
+        """How many of the words (each a union of members) each document has."""
         present = np.zeros(self.doc_count, np.int32)
-        for word in words.words:
+        for word in words:
             has = np.zeros(self.doc_count, bool)
             for term in word:
                 has[self._docs_of(term)] = True

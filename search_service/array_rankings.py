@@ -48,7 +48,7 @@ class LooseWords:
     phrases: tuple[PhraseBonus, ...] = ()
     # What no matching document may match (the query's exclusions), or None.
     excluded: wq.Query | None = None
-    required: tuple[ExactPhrase | tuple[ScoredTerm, ...], ...] = ()
+    required: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...] = ()  # each as a word is
 
 
 def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
@@ -123,12 +123,12 @@ def _with_required(tiers: list[wq.Query], excluded: wq.Query | None) -> LooseWor
 
 
 def _required_parts(query: wq.Query) -> tuple | None:
-    """The parts of a required query (an And of them, or one): exact phrases and words;
-    None if any part is something else."""
+    """The parts of a required query (an And of them, or one): exact phrases and words, each
+    as a word's members; None if any part is something else."""
     parts = query.subqueries if type(query) is wq.And and _plain(query) else [query]
     found = []
     for part in parts:
-        readable = exact_phrase([part]) or _unit(part)
+        readable = _as_member(exact_phrase([part])) or _unit(part)
         if readable is None:
             return None
         found.append(readable)

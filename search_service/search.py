@@ -157,7 +157,8 @@ class SearchIndex:
             query_plan, first = _with_feedback(searcher, parsed, query_plan, filters, deadline,
                                                start + request.per_page)
         if request.sort == "date":
-            page = _dated_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline)
+            page = _dated_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline,
+                               accumulate=ACCUMULATE)
         else:
             page = _ranked_page(searcher, query_plan.tiers, filters, start, request.per_page, deadline,
                                 accumulate=ACCUMULATE, rerank=first)
@@ -243,8 +244,7 @@ FACETS = {"site": sorting.FieldFacet("site"), "year": sorting.FieldFacet("year")
 
 def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     """Results of a query, and whether the time budget cut it short."""
-    collector = searcher.collector(limit=limit, **options)
-    _keep_matchers(collector)
+    collector = _collector(searcher, limit=limit, **options)
     remaining = max(0.001, deadline - time.perf_counter())
     timed = TimeLimitCollector(collector, timelimit=remaining, use_alarm=False)
     try:
@@ -254,15 +254,18 @@ def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     return timed.results(), False
 
 
-def _keep_matchers(collector) -> None:
-    """Stop a top-N collector from replacing its matcher as its lowest score rises: whoosh's
-    UnionMatcher.replace turns an Or whose parts cannot reach that score alone into an
-    AndMaybeMatcher, whose pruning loses top documents (ranking.Optional): the first page of
-    "oil OR lazy OR tide was" missed its best documents, with or without block quality."""
+def _collector(searcher, **options):
+    """searcher.collector(**options) whose top-N collector never replaces its matcher as its
+    lowest score rises: whoosh's UnionMatcher.replace turns an Or whose parts cannot reach
+    that score alone into an AndMaybeMatcher, whose pruning loses top documents
+    (ranking.Optional): the first page of "oil OR lazy OR tide was" missed its best
+    documents, with or without block quality."""
+    collector = outer = searcher.collector(**options)
     while collector is not None:
         if isinstance(collector, ScoredCollector):
             collector.replace = 0
         collector = getattr(collector, "child", None)
+    return outer
 
 
 def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: float,
@@ -352,10 +355,10 @@ def _walked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
 
 
 def _dated_page(searcher, tiers, filters, start: int, count: int, deadline: float,
-                accumulate: bool | None = None) -> _Page:
+                accumulate: bool = False) -> _Page:
     """Hits newest first (undated last): from the accumulator's arrays when they read the
     tiers (matches sorted by a date order kept per generation), else by a walk that sorts."""
-    ranking = arrays_ranking(tiers) if (ACCUMULATE if accumulate is None else accumulate) else None
+    ranking = arrays_ranking(tiers) if accumulate else None
     if ranking is not None:
         try:
             arrays = accumulator(searcher, FACETS)
@@ -396,8 +399,7 @@ NEWEST_FIRST = sorting.TranslateFacet(_newest_first, sorting.FieldFacet("publish
 def _count(searcher, query, filters) -> int:
     """How many documents a query matches, by a walk that visits them all (with block quality
     or matcher replacement, Whoosh's count leaves some out)."""
-    collector = searcher.collector(limit=1, filter=filters, optimize=False)
-    _keep_matchers(collector)
+    collector = _collector(searcher, limit=1, filter=filters, optimize=False)
     searcher.search_with_collector(query, collector)
     return len(collector.results())
 

@@ -289,7 +289,7 @@ def test_pages_newest_first_are_the_walks_pages(index, q, filters):
 @pytest.mark.parametrize("q", ["oil OR lazy OR tide was", "harbour wheat OR grain OR ship", "fox OR dog OR river the"])
 def test_a_walks_first_page_is_the_top_of_its_whole_ranking(index, q):
     """Whoosh's top-N collector, replacing its matcher as it went, lost the best documents of
-    an Or of three words beside another word (search._keep_matchers)."""
+    an Or of three words beside another word (search._collector)."""
     searcher = index.searcher()
     tiers = plan(parse(q), searcher.reader()).tiers
     deadline = time.perf_counter() + 60
