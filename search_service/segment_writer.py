@@ -7,7 +7,8 @@ into); whoosh3 then writes each block with a dozen more calls. That was two thir
 ingest's writing. BulkSegmentWriter gathers a document's postings under their terms as it
 adds the document, and writes each term's list, block by block, in one function
 (`_write_list`) that does what W3PostingsWriter and W3FieldWriter.finish_term do: the files
-are byte for byte those Whoosh writes (tests/test_segment_writer.py compares them).
+are those Whoosh writes but for their pickles' protocol (PICKLE_PROTOCOL): Whoosh reads the
+same postings, statistics and stored fields back (tests/test_segment_writer.py).
 
 When the gathered postings outgrow the writer's memory limit they are written out as a
 run: a file of their lists, term after term in order (`_spill`); the segment's lists are then
@@ -29,6 +30,7 @@ from itertools import groupby, islice, repeat
 from operator import itemgetter, sub
 from pickle import HIGHEST_PROTOCOL, dump, dumps, load
 
+from whoosh.columns import PickleColumn
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
 from whoosh.filedb.filetables import OrderedHashWriter, _lengths
 from whoosh.system import pack_int, pack_ushort
@@ -45,6 +47,13 @@ POSTING_BYTES = 100
 # Terms pickled together in a run file: few enough that reading every run back at once,
 # a chunk of each, takes little memory; many enough that pickling is not per term.
 RUN_CHUNK_TERMS = 2048
+# Blocks of postings and stored fields are pickled at protocol 5: at 2 (whoosh3's) each bytes
+# value (a posting's positions, a text's spans) is pickled as a call to _codecs.encode of
+# the bytes as a string, which made the compressed postings twice as large and their
+# blocks a fifth of the writing (pickling, then zlib). Protocol 3 has the bytes opcode too,
+# but its memo opcodes compress less well (the postings 17% larger). Whoosh reads any
+# protocol (pickle.loads).
+PICKLE_PROTOCOL = 5
 
 # A term's list as gathered: (field, term, document numbers, weights, encoded values).
 TermList = tuple[str, bytes, list[int], list[float], list[bytes]]
@@ -66,6 +75,9 @@ class BulkSegmentWriter(SegmentWriter):
         self._writes_lists = isinstance(self.fieldwriter, W3FieldWriter) and getattr(self.codec, "_inlinelimit", 1) <= 1
         self._gathers = self._writes_lists and not any(
             field.vector or field.separate_spelling() for _, field in schema.items())
+        columns = getattr(self.perdocwriter, "_colwriters", {})
+        if type(columns.get("_stored")) is PickleColumn.Writer:
+            columns["_stored"] = _StoredFieldsWriter(columns["_stored"]._child)
 
     def add_document(self, **fields):
         if not self._gathers or any(name.startswith("_") and name.endswith("_boost") for name in fields):
@@ -233,6 +245,13 @@ class BulkSegmentWriter(SegmentWriter):
             fieldwriter.finish_field()
 
 
+class _StoredFieldsWriter(PickleColumn.Writer):
+    """PickleColumn's writer (whoosh3's stored fields) pickling at PICKLE_PROTOCOL."""
+
+    def add(self, docnum, v):
+        self._child.add(docnum, b"" if v is None else dumps(v, PICKLE_PROTOCOL))
+
+
 def write_postings(fieldwriter: W3FieldWriter, schema, lengths, items) -> None:
     """What FieldWriter.add_postings writes of sorted (field, term, docnum, weight, value)
     postings, written a term at a time."""
@@ -335,7 +354,7 @@ def _write_list(out: _FieldOut, btext: bytes, docnums: list[int], weights: list[
         found = [length for length in map(length_of.__getitem__, ids) if length] if length_of else ()
         min_length = min(found) if found else None
         max_length = max(found) if found else 0
-        data = dumps((tuple(map(sub, ids, [0] + ids[:-1])), mini_weights, mini_values), 2)
+        data = dumps((tuple(map(sub, ids, [0] + ids[:-1])), mini_weights, mini_values), PICKLE_PROTOCOL)
         level, data = _compressed(data, compression)
         header = dumps((len(ids), ids[-1], max_weight, level, length_to_byte(min_length),
                         length_to_byte(max_length)), 2)
@@ -360,7 +379,7 @@ def _write_one(out: _FieldOut, btext: bytes, docnum: int, weight: float, value: 
         mini_values = kept if fixed_size is None or fixed_size < 0 else b"".join(kept)
     max_weight = weight if weight > 0 else 0
     length = length_of[docnum] if length_of else 0
-    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), 2)
+    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), PICKLE_PROTOCOL)
     level, data = _compressed(data, compression)
     header = dumps((1, docnum, max_weight, level, length_to_byte(length or None), length_to_byte(length)), 2)
     info = W3TermInfo(weight=stored_weight, df=1, minlength=length or None, maxlength=length,

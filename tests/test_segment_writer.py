@@ -48,12 +48,39 @@ def segment_files(writer_class, docs: list[Document], folder: Path, merge_with: 
     return {re.sub(r"_[a-z0-9]{16}", "", p.name): p.read_bytes() for p in folder.iterdir() if not p.name.endswith(".toc")}
 
 
-def test_the_segment_is_byte_for_byte_the_one_whoosh_writes(tmp_path):
+def test_the_segment_is_the_one_whoosh_writes_with_smaller_pickles(tmp_path):
     docs = documents(700)
     ours = segment_files(BulkSegmentWriter, docs, tmp_path / "ours")
     whooshs = segment_files(SegmentWriter, docs, tmp_path / "whoosh")
     assert {name for name in ours if name.endswith((".pst", ".trm"))} == {"MAIN.pst", "MAIN.trm"}
-    assert ours == whooshs
+    assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
+    # Pickle's protocol 2 writes each bytes value (a posting's positions, the text's spans) as
+    # a call to _codecs.encode with the bytes as a string.
+    assert len(ours["MAIN.pst"]) < 0.8 * len(whooshs["MAIN.pst"])
+    assert len(ours["MAIN._stored.col"]) < len(whooshs["MAIN._stored.col"])
+
+
+# Files holding pickles, which BulkSegmentWriter writes at pickle's highest protocol where
+# Whoosh writes at 2: the same values read back, other bytes (and so other places of each
+# list in the terms file).
+PICKLING = (".pst", ".trm", "._stored.col")
+
+
+def assert_same_index(ours: Path, whooshs: Path) -> None:
+    """Whoosh reads the same index back from both folders: the same files but those that
+    hold pickles, the same postings and term statistics, the same stored fields."""
+    def files(folder):
+        return {re.sub(r"_[a-z0-9]{16}", "", p.name): p.read_bytes() for p in folder.iterdir()
+                if not p.name.endswith((".toc",) + PICKLING)}
+
+    assert files(ours) == files(whooshs)
+    assert postings_of(ours) == postings_of(whooshs)
+    assert stored_of(ours) == stored_of(whooshs)
+
+
+def stored_of(folder: Path) -> list[dict]:
+    reader = whoosh_index.open_dir(str(folder)).reader()
+    return [reader.stored_fields(docnum) for docnum in range(reader.doc_count_all())]
 
 
 def postings_of(folder: Path) -> dict:
@@ -74,14 +101,9 @@ def postings_of(folder: Path) -> dict:
 
 def test_postings_over_the_memory_limit_go_to_disk_in_runs_and_come_back_in_order(tmp_path):
     docs = documents(700)
-    ours = segment_files(BulkSegmentWriter, docs, tmp_path / "ours", limitmb=0.5)
-    whooshs = segment_files(SegmentWriter, docs, tmp_path / "whoosh", limitmb=0.5)
-    # The lists are Whoosh's; their blocks' bytes may differ in pickle's back-references,
-    # which follow whether equal values were one object (a run file's reading makes copies),
-    # and so may where each list starts in the terms file.
-    assert {k: v for k, v in ours.items() if not k.endswith((".pst", ".trm"))} == \
-        {k: v for k, v in whooshs.items() if not k.endswith((".pst", ".trm"))}
-    assert postings_of(tmp_path / "ours") == postings_of(tmp_path / "whoosh")
+    segment_files(BulkSegmentWriter, docs, tmp_path / "ours", limitmb=0.5)
+    segment_files(SegmentWriter, docs, tmp_path / "whoosh", limitmb=0.5)
+    assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
     assert not list((tmp_path / "ours").glob("**/*.lists"))  # the runs are gone
 
 
@@ -148,9 +170,9 @@ def test_a_writer_given_up_leaves_no_runs(tmp_path):
 def test_a_merge_writes_what_whoosh_writes(tmp_path):
     """A merge (an optimize here) feeds the old segment's postings through the same writer."""
     docs = documents(400)
-    ours = segment_files(BulkSegmentWriter, docs[200:], tmp_path / "ours", merge_with=docs[:200])
-    whooshs = segment_files(SegmentWriter, docs[200:], tmp_path / "whoosh", merge_with=docs[:200])
-    assert ours == whooshs
+    segment_files(BulkSegmentWriter, docs[200:], tmp_path / "ours", merge_with=docs[:200])
+    segment_files(SegmentWriter, docs[200:], tmp_path / "whoosh", merge_with=docs[:200])
+    assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
     assert whoosh_index.open_dir(str(tmp_path / "ours")).doc_count() == 400
 
 
@@ -167,10 +189,10 @@ def test_boosted_documents_go_through_whooshs_pool_and_write_what_whoosh_writes(
             else:
                 _add_document(writer, d, Counter())
         writer.commit()
-        return {re.sub(r"_[a-z0-9]{16}", "", p.name): p.read_bytes() for p in folder.iterdir()
-                if not p.name.endswith(".toc")}
 
-    assert add_boosted(BulkSegmentWriter, tmp_path / "ours") == add_boosted(SegmentWriter, tmp_path / "whoosh")
+    add_boosted(BulkSegmentWriter, tmp_path / "ours")
+    add_boosted(SegmentWriter, tmp_path / "whoosh")
+    assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
 
 
 def test_a_document_that_fails_leaves_none_of_its_postings(tmp_path):
