@@ -15,6 +15,7 @@ running server never sees a half-written index and a failed ingest leaves the ol
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import shutil
 import time
@@ -294,20 +295,21 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
     lists = PartLists(ARRAY_FIELDS, positions=POSITION_FIELDS)
     count = 0
     try:
-        for item in part:
-            if isinstance(item, SkippedFile):
-                skipped.append(item)
-                continue
-            _add_document(writer, item, words, lists)
-            count += 1
-            if count % PROGRESS_DOCUMENTS == 0:
-                _count_file(Path(folder), slot).write_text(str(count))
-        # Not commit(): the caller's writer commits every part's segment at once. Nor
-        # _finish(): it would delete the temporary folder that every writer of the index
-        # shares, the caller's among them; the caller's writer deletes it when it ends.
-        segment = writer._finalize_segment()
-        saved = part_file(Path(folder), slot)
-        saved = saved if count and lists.save(saved) else None
+        with collector_paused():
+            for item in part:
+                if isinstance(item, SkippedFile):
+                    skipped.append(item)
+                    continue
+                _add_document(writer, item, words, lists)
+                count += 1
+                if count % PROGRESS_DOCUMENTS == 0:
+                    _count_file(Path(folder), slot).write_text(str(count))
+            # Not commit(): the caller's writer commits every part's segment at once. Nor
+            # _finish(): it would delete the temporary folder that every writer of the index
+            # shares, the caller's among them; the caller's writer deletes it when it ends.
+            segment = writer._finalize_segment()
+            saved = part_file(Path(folder), slot)
+            saved = saved if count and lists.save(saved) else None
     except BaseException:
         # Not cancel() either, for the same reason: the caller removes the whole folder.
         writer.discard_postings()
@@ -404,19 +406,40 @@ def _write_documents(ix, documents: Iterable[Document | PreanalysedDocument], de
     """
     writer = BulkSegmentWriter(ix, limitmb=WRITER_MEMORY_MB)
     count = 0
-    try:
-        for source in delete_sources:
-            writer.delete_by_term("source", source)
-        for item in documents:
-            doc = _add_document(writer, item, words)
-            count += 1
-            if on_document:
-                on_document(doc)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+    with collector_paused():
+        try:
+            for source in delete_sources:
+                writer.delete_by_term("source", source)
+            for item in documents:
+                doc = _add_document(writer, item, words)
+                count += 1
+                if on_document:
+                    on_document(doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
     return count
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off for a segment's writing.
+
+    A writer holds every posting it gathered (hundreds of thousands of tuples and lists),
+    and the collector's passes walk them all again and again: one process reading 4,984
+    Reuters stories from a spool and writing them took 0.72-0.74 ms a document with it and
+    0.67-0.69 without (alternated). Adding documents leaves no cycles behind (after such a
+    writing with the collector off, the cycles it found were the segment writer's own, its
+    terms table's entries), so nothing piles up meanwhile.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[str],

@@ -1,8 +1,10 @@
 """The index: its analyzer, stable ids, and the atomic switch that keeps the old index serving."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ from search_service import analysis
 from search_service.analysis import ANALYZER, analyse_text, content, preanalyse, terms, vocabulary_words
 from search_service.cleaning import document_id
 from search_service.indexer import (
-    SCHEMA, CurrentPointer, IndexBusyError, build_index, current_generation, has_index, index_stats,
+    SCHEMA, CurrentPointer, IndexBusyError, build_index, collector_paused, current_generation, has_index,
+    index_stats,
     open_index, write_generation, write_generation_in_parts, writer_lock,
 )
 from search_service.ingest import ingest
@@ -228,6 +231,41 @@ def test_a_failed_part_leaves_the_previous_index_serving(tmp_path, pool):
         write_generation_in_parts([[doc(2, "a fine part")] * 300, FailingPart()], tmp_path, pool)
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no half-written generation
     assert SearchIndex(tmp_path).search(SearchRequest("original")).total == 1
+
+
+@dataclass
+class CollectorWatch:
+    """A part that notes in a file whether the collector was on while it was read."""
+
+    note: Path
+
+    def __iter__(self):
+        with open(self.note, "a") as handle:
+            handle.write(f"{gc.isenabled()}\n")
+        yield doc(1, "the harbour strike")
+
+
+def test_the_collector_is_off_only_while_a_segment_is_written(tmp_path, pool):
+    """Writing pauses Python's cyclic collector (the writer's postings make its passes slow)
+    and gives it back as it was, also when the writing fails."""
+    note = tmp_path / "collector"
+    index = tmp_path / "ix"
+    assert gc.isenabled()
+    build_index(CollectorWatch(note), index)
+    with writer_lock(index):
+        write_generation_in_parts([CollectorWatch(note)], index, pool)
+    assert note.read_text().split() == ["False", "False"]
+    assert gc.isenabled()
+    with pytest.raises(OSError), writer_lock(index):
+        write_generation(FailingPart(), index)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # not turned on where it was off
+    finally:
+        gc.enable()
 
 
 # ------------------------------------------------------------------ analysis ahead of the writer
