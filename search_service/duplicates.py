@@ -6,6 +6,7 @@ import re
 import zlib
 from collections import Counter
 from heapq import nsmallest
+from typing import NamedTuple
 
 from .models import Document
 
@@ -16,6 +17,23 @@ SKETCH_SIZE = 8  # the smallest shingle hashes kept per document (a bottom-k ske
 MIN_SHARED = 6  # sketch values two texts must share to count as near duplicates
 
 
+class TextKey(NamedTuple):
+    """What the finder compares of a document: a hash of its words, and a sketch of them."""
+
+    digest: bytes
+    sketch: list[int]
+
+
+def text_key(doc: Document) -> TextKey:
+    """The document's TextKey: the costly part of finding duplicates, which needs nothing
+    the finder remembers (an ingest works it out in the processes that clean the pages)."""
+    words = _WORD.findall(doc.text.lower())
+    # A record of a title alone (a brief, a catalogue entry) is told apart by its title:
+    # by its empty text, every such record would repeat the first one.
+    hashed = words or ["\0title"] + _WORD.findall(doc.title.lower())
+    return TextKey(hashlib.blake2b(" ".join(hashed).encode(), digest_size=16).digest(), _sketch(words))
+
+
 class DuplicateFinder:
     """Remembers the texts seen so far; says which earlier document a new one repeats."""
 
@@ -23,19 +41,15 @@ class DuplicateFinder:
         self._exact: dict[bytes, str] = {}
         self._sketches: dict[int, str] = {}
 
-    def original_of(self, doc: Document) -> str | None:
+    def original_of(self, doc: Document, key: TextKey | None = None) -> str | None:
         """The source of an earlier document with the same or nearly the same text, else None.
 
-        A document that is not a duplicate is remembered for the ones after it.
+        `key` is the document's text_key when it was worked out already. A document that
+        is not a duplicate is remembered for the ones after it.
         """
-        words = _WORD.findall(doc.text.lower())
-        # A record of a title alone (a brief, a catalogue entry) is told apart by its title:
-        # by its empty text, every such record would repeat the first one.
-        key = words or ["\0title"] + _WORD.findall(doc.title.lower())
-        digest = hashlib.blake2b(" ".join(key).encode(), digest_size=16).digest()
+        digest, sketch = key or text_key(doc)
         if digest in self._exact:
             return self._exact[digest]
-        sketch = _sketch(words)
         if sketch:
             votes = Counter(self._sketches[v] for v in sketch if v in self._sketches)
             if votes:

@@ -1,5 +1,7 @@
 """Which documents repeat an earlier one (duplicates.py)."""
-from search_service.duplicates import DuplicateFinder
+import pickle
+
+from search_service.duplicates import DuplicateFinder, text_key
 from search_service.models import Document
 
 ARTICLE = " ".join(f"word{i}" for i in range(60))
@@ -39,3 +41,12 @@ def test_forgotten_documents_are_no_longer_originals():
     finder.original_of(doc("a", ARTICLE))
     finder.forget({"a"})
     assert finder.original_of(doc("b", ARTICLE)) is None
+
+
+def test_keys_worked_out_in_another_process_give_the_same_answers():
+    docs = [doc("a", ARTICLE), doc("b", ARTICLE.upper()), doc("c", ARTICLE.replace("word30", "changed")),
+            doc("d", "", "A title alone"), doc("e", "", "a TITLE alone"), doc("f", "other words " * 20)]
+    keys = pickle.loads(pickle.dumps([text_key(d) for d in docs]))  # as a cleaning process sends them
+    with_keys, without = DuplicateFinder(), DuplicateFinder()
+    answers = [with_keys.original_of(d, key) for d, key in zip(docs, keys)]
+    assert answers == [without.original_of(d) for d in docs] == [None, "a", "a", None, "d", None]
