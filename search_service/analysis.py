@@ -1,11 +1,10 @@
 """Analysis: how a Document's text becomes index terms, done ahead of the index writer.
 
 ANALYZER turns text into terms, for indexing and for queries. Indexing also runs it before
-the writer: `preanalyse` turns a Document into the postings Whoosh's writer adds (per term:
-frequency, weight, encoded positions), its vocabulary words and its text's spans for
-snippets (token_spans), so that ingest can do it in its worker processes and leave the one
-writer process only adding postings.
-`AnalysedText` fields take such values as they are, and plain text as any TEXT field does.
+the writer: `preanalyse` turns a Document into its text fields' terms in order
+(TermSequence, which segment_writer's writer turns into the postings of all its documents
+at once), its vocabulary words and its text's spans for snippets (token_spans).
+`AnalysedText` fields take such values, and plain text as any TEXT field does.
 """
 from __future__ import annotations
 
@@ -38,10 +37,13 @@ Posting = tuple[bytes, int, float, bytes]  # (term, frequency, weight, encoded p
 
 
 @dataclass(frozen=True)
-class Analysed:
-    """A text field's value analysed by ANALYZER: one posting per distinct term."""
+class TermSequence:
+    """A text field's value as ANALYZER's terms, in order: what its postings are made from.
 
-    postings: tuple[Posting, ...]
+    segment_writer's writer keeps such values as they come and works out the postings of
+    all its documents at once; any other writer gets them from AnalysedText.index."""
+
+    terms: list[str]
 
 
 @dataclass
@@ -49,36 +51,28 @@ class PreanalysedDocument:
     """A Document with its indexed text fields analysed, ready for the writer."""
 
     doc: Document
-    fields: dict[str, Analysed]  # indexed field name → its value analysed (None values left out)
+    fields: dict[str, TermSequence]  # indexed text field name → its terms (None values left out)
     words: set[str]  # the document's vocabulary words (vocabulary_words of its content)
     spans: bytes | None = None  # where its text's tokens stand, for snippets (token_spans)
-    # `content`'s terms in order, the title's first (how many: title_terms), for a writer
-    # that also works out the posting lists of its documents (postings_file.PartLists);
-    # None once the document has been sent to another process (it need not carry them).
-    terms: list[str] | None = None
-    title_terms: int = 0
 
     def sequences(self) -> dict[str, list[str]]:
-        """Each indexed field's terms in order (what its positions count), for the fields
-        with positions; empty without the terms."""
-        if self.terms is None:
-            return {}
-        return {"content": self.terms, "title": self.terms[:self.title_terms]}
+        """Each indexed text field's terms in order (what its positions count)."""
+        return {name: value.terms for name, value in self.fields.items()}
 
 
 class AnalysedText(TEXT):
-    """A TEXT field analysed by ANALYZER with positions that also takes Analysed values.
+    """A TEXT field analysed by ANALYZER with positions that also takes TermSequence values.
 
-    An Analysed value is added as it is (it is what TEXT.index would make of the text);
-    a stored field then needs its text as `_stored_<name>` in add_document.
+    Such a value is indexed as TEXT.index would index the text; a stored field then needs
+    its text as `_stored_<name>` in add_document.
     """
 
     def __init__(self, stored: bool = False):
         super().__init__(analyzer=ANALYZER, phrase=True, stored=stored)
 
     def index(self, value, **kwargs):
-        if isinstance(value, Analysed):
-            return value.postings
+        if isinstance(value, TermSequence):
+            return postings_of(value.terms)
         return super().index(value, **kwargs)
 
 
@@ -100,39 +94,28 @@ def preanalyse(doc: Document) -> PreanalysedDocument:
     spans = token_spans.encode(pieces, cut_short, text_terms[:len(pieces) // 2]) if doc.text else None
     title_tokens = _TOKEN.findall(doc.title or "")
     title_terms = terms_of(title_tokens)
-    content_terms = title_terms + text_terms
-    fields = {"content": _analysed(content_terms)}
+    fields = {"content": TermSequence(title_terms + text_terms)}
     if doc.title is not None:
-        fields["title"] = _analysed(title_terms)
+        fields["title"] = TermSequence(title_terms)
     if doc.author is not None:
-        fields["author"] = analyse_text(doc.author)
-    return PreanalysedDocument(doc, fields, _vocabulary_of(title_tokens + text_tokens), spans,
-                               content_terms, len(title_terms))
+        fields["author"] = TermSequence(terms(doc.author))
+    return PreanalysedDocument(doc, fields, _vocabulary_of(title_tokens + text_tokens), spans)
 
 
 def preanalyse_batch(docs: list[Document]) -> list[PreanalysedDocument]:
-    """preanalyse for a batch (one task of a process pool), without the terms in order:
-    the writer they go to reads its posting lists from the index."""
-    analysed = [preanalyse(doc) for doc in docs]
-    for item in analysed:
-        item.terms = None
-    return analysed
+    """preanalyse for a batch (one task of a process pool)."""
+    return [preanalyse(doc) for doc in docs]
 
 
-def analyse_text(text: str) -> Analysed:
-    """What AnalysedText's TEXT.index makes of text (Positions.word_values), computed faster."""
-    return _analysed(terms(text))
-
-
-def _analysed(found_terms: list[str]) -> Analysed:
-    """The postings of a text whose terms, in order, are found_terms."""
+def postings_of(found_terms: list[str]) -> tuple[Posting, ...]:
+    """What TEXT.index makes of a text (Positions.word_values) whose terms, in order, are found_terms."""
     positions: defaultdict[str, list[int]] = defaultdict(list)
     for position, term in enumerate(found_terms):
         positions[term].append(position)
     boost = _FORMAT.field_boost
-    return Analysed(tuple((term.encode("utf-8"), len(found), len(found) * 1.0 * boost,
-                           _encoded_once(found[0]) if len(found) == 1 else _FORMAT.encode(found))
-                          for term, found in positions.items()))
+    return tuple((term.encode("utf-8"), len(found), len(found) * 1.0 * boost,
+                  _encoded_once(found[0]) if len(found) == 1 else _FORMAT.encode(found))
+                 for term, found in positions.items())
 
 
 @lru_cache(maxsize=100_000)

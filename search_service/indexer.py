@@ -463,7 +463,7 @@ def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[s
         _stored_title=doc.title,
         _stored_author=doc.author,
         spans=analysed.spans,
-        **{FEEDBACK_FIELD: document_feedback_terms(doc.title, doc.text, analysed.fields[RANK_FIELD].postings).to_bytes()},
+        **{FEEDBACK_FIELD: document_feedback_terms(doc.title, doc.text, analysed.fields[RANK_FIELD].terms).to_bytes()},
     )
     words.update(analysed.words)
     if lists is not None:

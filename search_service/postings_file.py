@@ -557,29 +557,40 @@ class PartLists:
         return True
 
     def _field_lists(self, rank: np.ndarray, docnums: np.ndarray, field: str) -> dict[str, np.ndarray]:
-        """Every posting list of the field: each term's first posting ("first", one more
-        than there are terms), each posting's document and count of positions, and for a
-        field with positions every position, postings after postings, and where each
-        posting's start ("at", one more than there are postings)."""
-        lengths = np.frombuffer(self._lengths[field], np.int32)
-        terms = rank[np.frombuffer(self._terms[field], np.int32)]
-        count = len(terms)
-        order = np.argsort(terms, kind="stable")
-        terms, docs = terms[order], np.repeat(docnums, lengths)[order]
-        new = np.ones(count, bool)
-        new[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
-        # Where each posting's positions start (int32: a part keeps fewer than 2**31 terms).
-        at = np.append(np.flatnonzero(new), count).astype(np.int32)
-        lists = {"first": np.searchsorted(terms[at[:-1]], np.arange(len(rank) + 1)),
-                 "docs": docs[at[:-1]], "counts": np.diff(at)}
-        if field in self._positions:
-            # A term's place in its document: its place among all the terms, less where its
-            # document's terms start.
-            document_starts = np.cumsum(lengths, dtype=np.int32) - lengths
-            positions = (np.arange(count, dtype=np.int32) - np.repeat(document_starts, lengths))[order]
-            small = not count or positions.max() < 2 ** 16  # two bytes a position, as the file has them
-            lists.update(at=at, positions=positions.astype(np.uint16 if small else np.uint32))
+        """posting_lists of the field, its positions as the file keeps them."""
+        lists = posting_lists(rank[np.frombuffer(self._terms[field], np.int32)], docnums,
+                              np.frombuffer(self._lengths[field], np.int32), len(rank),
+                              positions=field in self._positions)
+        if "positions" in lists:
+            positions = lists["positions"]
+            small = not len(positions) or positions.max() < 2 ** 16  # two bytes a position, as the file has them
+            lists["positions"] = positions.astype(np.uint16 if small else np.uint32)
         return lists
+
+
+def posting_lists(terms: np.ndarray, docnums: np.ndarray, lengths: np.ndarray, term_count: int,
+                  positions: bool = False) -> dict[str, np.ndarray]:
+    """Every posting list of documents whose terms are `terms` (numbers in term order, each
+    document's in order, one document after another; document docnums[k] has lengths[k]):
+    each term's first posting ("first", term_count + 1 of them), each posting's document
+    ("docs") and count of positions ("counts"), and with `positions` every posting's
+    positions, postings after postings ("positions", int32), and where each posting's
+    start ("at", one more than there are postings)."""
+    count = len(terms)
+    order = np.argsort(terms, kind="stable")  # so by document and position within a term
+    terms, docs = terms[order], np.repeat(docnums, lengths)[order]
+    new = np.ones(count, bool)
+    new[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+    # Where each posting's positions start (int32: a part keeps fewer than 2**31 terms).
+    at = np.append(np.flatnonzero(new), count).astype(np.int32)
+    lists = {"first": np.searchsorted(terms[at[:-1]], np.arange(term_count + 1)),
+             "docs": docs[at[:-1]], "counts": np.diff(at)}
+    if positions:
+        # A term's place in its document: its place among all the terms, less where its
+        # document's terms start.
+        document_starts = np.cumsum(lengths, dtype=np.int32) - lengths
+        lists.update(at=at, positions=(np.arange(count, dtype=np.int32) - np.repeat(document_starts, lengths))[order])
+    return lists
 
 
 def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...], min_postings: int | None = None,

@@ -43,7 +43,7 @@ from whoosh.matching import NullMatcher
 from whoosh.matching.binary import AndMaybeMatcher
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 
-from .analysis import ANALYZER, Posting, content, terms
+from .analysis import ANALYZER, content, terms
 
 # BM25's free parameters, the textbook defaults (k1=0.9, b=0.4 measured worse here).
 K1 = 1.2
@@ -204,13 +204,12 @@ def text_feedback_terms(title: str | None, text: str | None) -> FeedbackTerms:
     return feedback_terms(terms(content(title, (text or "")[:FEEDBACK_CHARS])))
 
 
-def document_feedback_terms(title: str | None, text: str | None, content_postings: Sequence[Posting]) -> FeedbackTerms:
-    """text_feedback_terms, from the postings of the document's `content` (each term's count,
-    in order of first use) unless its text is longer than FEEDBACK_CHARS."""
+def document_feedback_terms(title: str | None, text: str | None, content_terms: Sequence[str]) -> FeedbackTerms:
+    """text_feedback_terms, from the terms of the document's `content` (ANALYZER's, in order)
+    unless its text is longer than FEEDBACK_CHARS."""
     if text is not None and len(text) > FEEDBACK_CHARS:
         return text_feedback_terms(title, text)
-    return FeedbackTerms.of_counts({p[0].decode("utf-8"): p[1] for p in content_postings},
-                                   sum(p[1] for p in content_postings))
+    return feedback_terms(content_terms)
 
 
 def feedback_weights(

@@ -10,6 +10,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from search_service.analysis import TermSequence, terms
 from search_service.cleaning import document_id
 from search_service.indexer import SCHEMA, _add_document
 from search_service.models import Document
@@ -208,3 +209,23 @@ def test_a_document_that_fails_leaves_none_of_its_postings(tmp_path):
         assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "c"]
         assert ("content", b"tanker") not in searcher.reader()
         assert searcher.document_number(content="cargo") == 1
+
+
+def test_a_field_given_as_terms_then_as_text_keeps_every_posting_in_order(tmp_path):
+    """Terms in order are kept as they come and their lists worked out at the end; text
+    that comes for the same field later is indexed on from those lists."""
+    docs = documents(300)
+
+    def write(writer_class, folder):
+        folder.mkdir()
+        writer = writer_class(whoosh_index.create_in(str(folder), SCHEMA), compound=False)
+        for n, d in enumerate(docs):
+            text = d.text if n >= 150 else TermSequence(terms(d.text))
+            writer.add_document(id=d.id, source=d.source, content=text)
+        writer.commit()
+
+    write(BulkSegmentWriter, tmp_path / "ours")
+    write(SegmentWriter, tmp_path / "whoosh")
+    assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
+    harbour = postings_of(tmp_path / "ours")["content", b"harbour"][-1]
+    assert {doc for doc, _, _ in harbour} & set(range(150)) and {doc for doc, _, _ in harbour} & set(range(150, 300))
