@@ -55,10 +55,6 @@ class PreanalysedDocument:
     words: set[str]  # the document's vocabulary words (vocabulary_words of its content)
     spans: bytes | None = None  # where its text's tokens stand, for snippets (token_spans)
 
-    def sequences(self) -> dict[str, list[str]]:
-        """Each indexed text field's terms in order (what its positions count)."""
-        return {name: value.terms for name, value in self.fields.items()}
-
 
 class AnalysedText(TEXT):
     """A TEXT field analysed by ANALYZER with positions that also takes TermSequence values.

@@ -33,7 +33,7 @@ from whoosh.fields import COLUMN, ID, STORED, Schema
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
 from .models import Document, SkippedFile
 from .postings_file import (
-    PartLists, Unreadable, join_parts, part_file, remove_part_files, update_arrays, write_arrays,
+    Unreadable, join_parts, part_file, remove_part_files, save_part_lists, update_arrays, write_arrays,
 )
 from .ranking import document_feedback_terms
 from .segment_writer import BulkSegmentWriter
@@ -241,7 +241,7 @@ class _PartWritten:
     documents: int
     words: Counter[str]
     skipped: list[SkippedFile]
-    lists: Path | None = None  # its posting lists (PartLists), when it could keep them
+    lists: Path | None = None  # its posting lists (save_part_lists), when its writer kept them
 
 
 def _write_parts(folder: Path, parts: Sequence[Iterable], pool: Executor,
@@ -289,10 +289,10 @@ def _read_count(folder: Path, slot: int) -> int:
 def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
     """Write one part's documents as a new segment of the index in folder (in a pool's process)."""
     ix = writing_storage(folder).open_index()
-    writer = BulkSegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB)
+    # It keeps the lists of the arrays' fields it sorted, for join_parts.
+    writer = BulkSegmentWriter(ix, keep_lists=ARRAY_FIELDS, _lk=False, limitmb=WRITER_MEMORY_MB)
     words: Counter[str] = Counter()
     skipped: list[SkippedFile] = []
-    lists = PartLists(ARRAY_FIELDS, positions=POSITION_FIELDS)
     count = 0
     try:
         with collector_paused():
@@ -300,7 +300,7 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
                 if isinstance(item, SkippedFile):
                     skipped.append(item)
                     continue
-                _add_document(writer, item, words, lists)
+                _add_document(writer, item, words)
                 count += 1
                 if count % PROGRESS_DOCUMENTS == 0:
                     _count_file(Path(folder), slot).write_text(str(count))
@@ -308,8 +308,10 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
             # _finish(): it would delete the temporary folder that every writer of the index
             # shares, the caller's among them; the caller's writer deletes it when it ends.
             segment = writer._finalize_segment()
-            saved = part_file(Path(folder), slot)
-            saved = saved if count and lists.save(saved) else None
+            saved = None
+            if count and writer.kept_lists is not None:
+                saved = part_file(Path(folder), slot)
+                save_part_lists(saved, count, writer.kept_lists, ARRAY_FIELDS, POSITION_FIELDS)
     except BaseException:
         # Not cancel() either, for the same reason: the caller removes the whole folder.
         writer.discard_postings()
@@ -442,13 +444,10 @@ def collector_paused():
             gc.enable()
 
 
-def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[str],
-                  lists: PartLists | None = None) -> Document:
-    """Add a document to the writer (analysed here if it was not yet), its words to
-    `words` and its terms to `lists`."""
+def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[str]) -> Document:
+    """Add a document to the writer (analysed here if it was not yet), its words to `words`."""
     analysed = item if isinstance(item, PreanalysedDocument) else preanalyse(item)
     doc = analysed.doc
-    docnum = writer.docnum
     writer.add_document(
         id=doc.id,
         source=doc.source,
@@ -466,8 +465,6 @@ def _add_document(writer, item: Document | PreanalysedDocument, words: Counter[s
         **{FEEDBACK_FIELD: document_feedback_terms(doc.title, doc.text, analysed.fields[RANK_FIELD].terms).to_bytes()},
     )
     words.update(analysed.words)
-    if lists is not None:
-        lists.add(docnum, analysed.sequences())
     return doc
 
 

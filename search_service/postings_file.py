@@ -9,8 +9,8 @@ every posting list of at least MIN_POSTINGS postings of the ranked fields (write
 and the accumulator reads such a list with one seek (PostingsFile.read): the page cache
 then shares it between workers, and a worker that starts afresh finds it there.
 
-A parallel build does not read its lists back: each part keeps its documents' posting lists
-(PartLists) and join_parts writes the same files from them. Nor does an incremental build,
+A parallel build does not read its lists back: each part's writer keeps the lists it sorted
+(save_part_lists) and join_parts writes the same files from them. Nor does an incremental build,
 but for its new segments: update_arrays takes the lists of the segments it kept from the
 files of the generation it was copied from.
 
@@ -29,7 +29,6 @@ import json
 import os
 import pickle
 import shutil
-from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from concurrent.futures import Executor, wait
@@ -477,12 +476,6 @@ class _Earlier:
 # ---------------------------------------------------------------------- from the documents' terms
 
 
-# A part keeps its documents' terms as 4-byte numbers and needs ~30 bytes a term more while
-# it sorts them: past this many (~65,000 Reuters stories; ~300 MB), it drops them and the
-# lists are read back from the index, as a build of one process reads them.
-MAX_PART_TERMS = 10_000_000
-
-
 PART_PREFIX = ".postings-part-"
 
 
@@ -497,75 +490,33 @@ def remove_part_files(folder: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-class PartLists:
-    """The posting lists of the documents that one process writes as a segment, worked out
-    from their terms in order instead of read back from the segment.
+def save_part_lists(path: Path, documents: int, kept: dict[str, tuple[list[str], dict[str, np.ndarray]]],
+                    fields: tuple[str, ...], positions: tuple[str, ...] = ()) -> None:
+    """Write a part's posting lists for join_parts: by field, (its terms in order,
+    posting_lists of its documents), as the segment writer kept them (kept_lists); a field
+    no document had has none. Positions are kept for the `positions` fields only.
 
     Reading the lists back from Whoosh's blocks (write_arrays) unpickles every block and
-    every posting's positions again: a tenth of a parallel build's time. A part already
-    has its documents' terms: it keeps them as numbers (in order of first use), sorts them
-    once by term (stably, so by document and position within a term), and so has every
-    posting list of its segment; join_parts puts the parts' long lists together. A posting's
-    frequency is its count of positions, the weight Whoosh gives it in a field of boost 1
-    (the schema's; the tests compare the files with those read back).
+    every posting's positions again: a tenth of a parallel build's time. A part's writer
+    already sorted its documents' terms into lists; join_parts puts the parts' long lists
+    together. A posting's frequency is its count of positions, the weight Whoosh gives it in
+    a field of boost 1 (the schema's; the tests compare the files with those read back).
     """
+    lists = {}
+    for field in fields:
+        names, found = kept.get(field, ([], posting_lists(np.zeros(0, np.int32), np.zeros(0, np.int32),
+                                                                 np.zeros(0, np.int32), 0, positions=True)))
+        found = {key: found[key] for key in ("first", "docs", "counts")} | (
+            {"at": found["at"], "positions": _position_array(found["positions"])} if field in positions else {})
+        lists[field] = {"names": names, **found}
+    with open(path, "wb") as handle:
+        pickle.dump({"documents": documents, "lists": lists}, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def __init__(self, fields: tuple[str, ...], positions: tuple[str, ...] = ()) -> None:
-        self._positions = positions  # the fields whose positions are kept
-        self._numbers: dict[str, int] = {}  # term → its number
-        self._terms = {field: array("i") for field in fields}  # every document's, one after another
-        self._lengths = {field: array("i") for field in fields}  # how many each document has
-        self._docnums = array("i")
-        self._size = 0
-        self.given_up = False  # too many terms to keep: the lists are read from the index instead
 
-    def add(self, docnum: int, sequences: dict[str, list[str]]) -> None:
-        """Take a document's terms in order, by field (none for a field it lacks)."""
-        if self.given_up:
-            return
-        numbers = self._numbers
-        self._docnums.append(docnum)
-        for field, terms in self._terms.items():
-            found = sequences.get(field, ())
-            terms.extend([numbers.setdefault(term, len(numbers)) for term in found])
-            self._lengths[field].append(len(found))
-            self._size += len(found)
-        if self._size > MAX_PART_TERMS:
-            self.give_up()
-
-    def give_up(self) -> None:
-        """Keep no more terms (and drop those kept): the lists will be read from the index."""
-        self.given_up = True
-        self._terms = self._lengths = {}
-        self._numbers = {}
-
-    def save(self, path: Path) -> bool:
-        """Write the part's posting lists to path; False (and nothing written) when it gave up."""
-        if self.given_up:
-            return False
-        names = sorted(self._numbers)  # the order of UTF-8 bytes, which Whoosh's terms have
-        rank = np.empty(len(names), np.int32)
-        rank[np.fromiter(map(self._numbers.__getitem__, names), np.int64, len(names))] = np.arange(len(names))
-        docnums = np.frombuffer(self._docnums, np.int32)
-        lists = {}
-        for field in list(self._terms):
-            lists[field] = self._field_lists(rank, docnums, field)
-            del self._terms[field], self._lengths[field]  # a field's terms, freed as soon as sorted
-        with open(path, "wb") as handle:
-            pickle.dump({"documents": len(docnums), "names": names, "lists": lists}, handle,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        return True
-
-    def _field_lists(self, rank: np.ndarray, docnums: np.ndarray, field: str) -> dict[str, np.ndarray]:
-        """posting_lists of the field, its positions as the file keeps them."""
-        lists = posting_lists(rank[np.frombuffer(self._terms[field], np.int32)], docnums,
-                              np.frombuffer(self._lengths[field], np.int32), len(rank),
-                              positions=field in self._positions)
-        if "positions" in lists:
-            positions = lists["positions"]
-            small = not len(positions) or positions.max() < 2 ** 16  # two bytes a position, as the file has them
-            lists["positions"] = positions.astype(np.uint16 if small else np.uint32)
-        return lists
+def _position_array(positions: np.ndarray) -> np.ndarray:
+    """Positions as the file keeps them: two bytes each when they all fit."""
+    small = not len(positions) or positions.max() < 2 ** 16
+    return positions.astype(np.uint16 if small else np.uint32)
 
 
 def posting_lists(terms: np.ndarray, docnums: np.ndarray, lengths: np.ndarray, term_count: int,
@@ -595,7 +546,7 @@ def posting_lists(terms: np.ndarray, docnums: np.ndarray, lengths: np.ndarray, t
 
 def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...], min_postings: int | None = None,
                positions: tuple[str, ...] = ()) -> int:
-    """write_arrays from the lists the parts of a build saved (PartLists.save, in the order
+    """write_arrays from the lists the parts of a build saved (save_part_lists, in the order
     of the searcher's segments) rather than from the index: the same files. Returns how
     many lists were written."""
     min_postings = MIN_POSTINGS if min_postings is None else min_postings
@@ -603,7 +554,7 @@ def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...
     for path in paths:
         with open(path, "rb") as handle:
             part = pickle.load(handle)
-        parts.append((part["lists"], {name: n for n, name in enumerate(part["names"])}, part["names"]))
+        parts.append(part["lists"])
         sizes.append(part["documents"])
     leaves = searcher.leaf_searchers()
     if sizes != [leaf.doc_count_all() for leaf, _ in leaves]:
@@ -616,10 +567,11 @@ def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...
     written = 0
     with _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
         for field in fields:
-            found = [(lists[field], numbers, offset) for (lists, numbers, _), offset in zip(parts, offsets)]
+            found = [(lists[field], {name: n for n, name in enumerate(lists[field]["names"])}, offset)
+                     for lists, offset in zip(parts, offsets)]
             counts: Counter[str] = Counter()
-            for lists, _, names in parts:
-                counts.update({name: n for name, n in zip(names, np.diff(lists[field]["first"]).tolist()) if n})
+            for lists in parts:
+                counts.update(dict(zip(lists[field]["names"], np.diff(lists[field]["first"]).tolist())))
             for text in sorted(text for text, n in counts.items() if n >= min_postings):
                 _write_list(text, *_joined(found, text), out, out_positions, table[field],
                             positions_table[field] if field in positions else None)

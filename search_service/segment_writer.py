@@ -55,9 +55,12 @@ _FIELD_AND_TERM = itemgetter(0, 1)
 _SPELLING = -1  # the document number of Whoosh's spelling-only postings, which have no list
 # What a gathered posting costs in memory, about (the pool counts ~150 bytes for its tuple).
 POSTING_BYTES = 100
-# What a term of a TermSequence costs: its number (4 bytes) until the lists are written, and
-# then its share of them (~0.6 postings a term in news stories), as a gathered posting costs.
-SEQUENCE_TERM_BYTES = 64
+# What a term of a TermSequence costs: its number (4 bytes) and the field's table of terms
+# until the lists are written, then ~40 bytes of numpy arrays while they are sorted (the
+# lists themselves are made a slice at a time: LIST_CHUNK_POSTINGS).
+SEQUENCE_TERM_BYTES = 16
+# Postings made into Python lists at a time when a field's sorted sequences are written.
+LIST_CHUNK_POSTINGS = 65_536
 # Terms pickled together in a run file: few enough that reading every run back at once,
 # a chunk of each, takes little memory; many enough that pickling is not per term.
 RUN_CHUNK_TERMS = 2048
@@ -76,8 +79,14 @@ TermList = tuple[str, bytes, list[int], list[float], list[bytes]]
 class BulkSegmentWriter(SegmentWriter):
     """A SegmentWriter (as `ix.writer()` makes) that gathers postings by term and writes them term by term."""
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, keep_lists: tuple[str, ...] = (), **kwargs):
+        """`keep_lists`: fields whose sorted lists (posting_lists's, with their terms) the
+        writer keeps in `kept_lists` when it writes them, if every document's value came as
+        a TermSequence and no run was spilled (else kept_lists is None)."""
         super().__init__(ix, **kwargs)
+        self._keep = set(keep_lists)
+        self._whole = True  # all sequences of the segment will be sorted at once
+        self.kept_lists: dict[str, tuple[list[str], dict[str, np.ndarray]]] | None = None
         # fieldname → term → (document numbers, weights, encoded values)
         self._gathered: dict[str, dict[bytes, tuple[list[int], list[float], list[bytes]]]] = {}
         # fieldname → its TermSequence values since the last run (a field is either here or
@@ -175,12 +184,15 @@ class BulkSegmentWriter(SegmentWriter):
     def _regather(self, fieldname: str) -> None:
         """Move a field's kept sequences into the gathered postings, for a value of another
         kind that came for the field: its lists go on from there."""
+        self._whole = False
         terms = self._gathered.setdefault(fieldname, {})
-        for _, btext, docnums, weights, values in self._sequences.pop(fieldname).lists(self.schema[fieldname].format):
+        names, found = self._sequences.pop(fieldname).sorted_lists()
+        for btext, docnums, weights, values in _term_lists(names, found, self.schema[fieldname].format):
             terms[btext] = (docnums, weights, values)
 
     def _to_pool(self) -> None:
         """Move the gathered postings into Whoosh's pool, as its add_document would have put them."""
+        self._whole = False
         self._lists_to_pool(self._gathered_lists())
 
     def _lists_to_pool(self, lists: Iterator[TermList]) -> None:
@@ -193,13 +205,17 @@ class BulkSegmentWriter(SegmentWriter):
         """Whether some postings went into Whoosh's pool (then all of them go there)."""
         return bool(self.pool.current or self.pool.runs)
 
-    def _gathered_lists(self) -> Iterator[TermList]:
-        """The gathered lists (and the kept sequences') in (field, term) order, emptying them."""
+    def _gathered_lists(self, keep: bool = False) -> Iterator[TermList]:
+        """The gathered lists (and the kept sequences') in (field, term) order, emptying
+        them; with `keep`, the sorted sequences of the fields to keep go into kept_lists."""
         gathered, self._gathered, self._gathered_bytes = self._gathered, {}, 0
         sequences, self._sequences = self._sequences, {}
         for fieldname in sorted(gathered.keys() | sequences.keys()):
             if fieldname in sequences:
-                for _, btext, docnums, weights, values in sequences.pop(fieldname).lists(self.schema[fieldname].format):
+                names, found = sequences.pop(fieldname).sorted_lists()
+                if keep and fieldname in self._keep:
+                    self.kept_lists[fieldname] = (names, found)
+                for btext, docnums, weights, values in _term_lists(names, found, self.schema[fieldname].format):
                     yield fieldname, btext, docnums, weights, values
                 continue
             terms = gathered.pop(fieldname)
@@ -209,6 +225,7 @@ class BulkSegmentWriter(SegmentWriter):
 
     def _spill(self) -> None:
         """Write the gathered lists out as a run, in order, and forget them."""
+        self._whole = False
         name = f"{random_name()}.lists"
         lists = self._gathered_lists()
         with self.pool.tempstore.create_file(name) as run:
@@ -274,7 +291,12 @@ class BulkSegmentWriter(SegmentWriter):
                 self._runs_to_pool()
                 write_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings())
             else:
-                self._write_lists(lengths, self._merged_lists() if self._runs else self._gathered_lists())
+                if self._runs:
+                    self._write_lists(lengths, self._merged_lists())
+                else:
+                    keep = self._whole and not self._gathered.keys() & self._keep
+                    self.kept_lists = {} if keep else None
+                    self._write_lists(lengths, self._gathered_lists(keep=keep))
             self.fieldwriter.close()
         finally:
             if lengths:
@@ -311,21 +333,39 @@ class _Sequences:
         self.docnums.append(docnum)
         self.lengths.append(len(terms))
 
-    def lists(self, positions: Positions) -> Iterator[TermList]:
-        """The field's lists in term order (field left empty), as its Positions format gives
-        postings: each document's count of the term times the field's boost, and its
-        positions encoded."""
+    def sorted_lists(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """(the terms in order, posting_lists of the documents with positions)."""
         names = sorted(self.numbers)  # code point order, which is that of the UTF-8 bytes
         rank = np.empty(len(names), np.int32)
         rank[np.fromiter(map(self.numbers.__getitem__, names), np.int64, len(names))] = np.arange(len(names))
-        found = posting_lists(rank[np.frombuffer(self.terms, np.int32)], np.frombuffer(self.docnums, np.int32),
-                              np.frombuffer(self.lengths, np.int32), len(names), positions=True)
-        first, docs = found["first"].tolist(), found["docs"].tolist()
-        weights = (found["counts"] * 1.0 * positions.field_boost).tolist()
-        values = _encoded_positions(positions, found["counts"], found["at"], found["positions"])
-        for number, name in enumerate(names):
-            start, stop = first[number], first[number + 1]
-            yield "", name.encode("utf-8"), docs[start:stop], weights[start:stop], values[start:stop]
+        terms, self.terms = self.terms, array("i")
+        return names, posting_lists(rank[np.frombuffer(terms, np.int32)], np.frombuffer(self.docnums, np.int32),
+                                    np.frombuffer(self.lengths, np.int32), len(names), positions=True)
+
+
+def _term_lists(names: list[str], found: dict[str, np.ndarray], positions: Positions
+                ) -> Iterator[tuple[bytes, list[int], list[float], list[bytes]]]:
+    """Each term's (term, documents, weights, encoded values) from sorted_lists, as the
+    field's Positions format gives postings: a document's count of the term times the
+    field's boost, and its positions encoded. Made LIST_CHUNK_POSTINGS postings at a time."""
+    first = found["first"]
+    boost = 1.0 * positions.field_boost
+    term = 0
+    while term < len(names):
+        # the terms whose postings end within the chunk (at least one term)
+        last = max(term + 1, int(np.searchsorted(first, first[term] + LIST_CHUNK_POSTINGS, "right")) - 1)
+        last = min(last, len(names))
+        start, stop = int(first[term]), int(first[last])
+        docs = found["docs"][start:stop].tolist()
+        counts = found["counts"][start:stop]
+        weights = (counts * boost).tolist()
+        at = found["at"][start:stop + 1]
+        values = _encoded_positions(positions, counts, at - at[0], found["positions"][at[0]:at[-1]])
+        bounds = (first[term:last + 1] - start).tolist()
+        for number in range(term, last):
+            lo, hi = bounds[number - term], bounds[number - term + 1]
+            yield names[number].encode("utf-8"), docs[lo:hi], weights[lo:hi], values[lo:hi]
+        term = last
 
 
 def _encoded_positions(positions: Positions, counts: np.ndarray, at: np.ndarray, found: np.ndarray) -> list[bytes]:

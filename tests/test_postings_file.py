@@ -297,14 +297,15 @@ def build_in_parts(root, parts) -> SearchIndex:
     return index
 
 
-@pytest.mark.parametrize("given_up", ["none", "one", "all"])
-def test_the_parts_lists_make_the_files_the_index_reads_back(tmp_path, monkeypatch, given_up):
-    """Each part of a parallel build keeps its documents' posting lists and the files are
-    written from them: byte for byte what reading the finished index gives, accents, long
-    documents and all. A part with too many terms to keep (the first, with its long
-    document, or every one) leaves the files to be read back, and no part's lists behind."""
+@pytest.mark.parametrize("spilled", ["none", "one", "all"])
+def test_the_parts_lists_make_the_files_the_index_reads_back(tmp_path, monkeypatch, spilled):
+    """Each part of a parallel build keeps the posting lists its writer sorted and the
+    files are written from them: byte for byte what reading the finished index gives,
+    accents, long documents and all. A part whose writer spilled runs to disk (the first,
+    with its long document, or every one) leaves the files to be read back, and no part's
+    lists behind."""
     monkeypatch.setattr(postings_file, "MIN_POSTINGS", 5)
-    monkeypatch.setattr(postings_file, "MAX_PART_TERMS", {"none": 10**9, "one": 50_000, "all": 500}[given_up])
+    monkeypatch.setattr(indexer, "WRITER_MEMORY_MB", {"none": 128, "one": 1, "all": 0.01}[spilled])
     read_back = []
     monkeypatch.setattr(indexer, "write_arrays", lambda *args, **kw: read_back.append(1) or write_arrays(*args, **kw))
     docs = documents(240, seed=5)
@@ -322,6 +323,6 @@ def test_the_parts_lists_make_the_files_the_index_reads_back(tmp_path, monkeypat
     naive = terms("naïve")[0]  # folded and stemmed
     assert naive in table["fields"][RANK_FIELD] and table["positions"][RANK_FIELD][naive][3] == 4
     assert len(table["segments"]) == 3  # the empty part has no segment
-    assert bool(read_back) == (given_up != "none")
+    assert bool(read_back) == (spilled != "none")
     assert not list(folder.glob(".postings-part-*"))
     assert {hit.id for hit in index.search(SearchRequest('"naïve école"')).hits} == {d.id for d in docs[7:14]}

@@ -102,8 +102,8 @@ def postings_of(folder: Path) -> dict:
 
 def test_postings_over_the_memory_limit_go_to_disk_in_runs_and_come_back_in_order(tmp_path):
     docs = documents(700)
-    segment_files(BulkSegmentWriter, docs, tmp_path / "ours", limitmb=0.5)
-    segment_files(SegmentWriter, docs, tmp_path / "whoosh", limitmb=0.5)
+    segment_files(BulkSegmentWriter, docs, tmp_path / "ours", limitmb=0.1)
+    segment_files(SegmentWriter, docs, tmp_path / "whoosh", limitmb=0.1)
     assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
     assert not list((tmp_path / "ours").glob("**/*.lists"))  # the runs are gone
 
@@ -114,7 +114,7 @@ def test_the_runs_join_each_terms_pieces_in_document_order(tmp_path):
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), SCHEMA)
     writer = BulkSegmentWriter(ix, compound=False)
-    writer._limit = 20_000
+    writer._limit = 5_000
     for d in documents(300):
         _add_document(writer, d, Counter())
     assert len(writer._runs) > 20
