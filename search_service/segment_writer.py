@@ -29,17 +29,19 @@ Whoosh's pool as before, and so do the gathered ones (and any runs) when there a
 from __future__ import annotations
 
 import heapq
+import struct
 import zlib
 from array import array
 from collections.abc import Iterator
+from hashlib import md5
 from itertools import groupby, islice, repeat
 from operator import itemgetter, sub
 from pickle import HIGHEST_PROTOCOL, dump, dumps, load
 
 import numpy as np
 from whoosh.columns import PickleColumn
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
-from whoosh.filedb.filetables import OrderedHashWriter, _lengths
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter
+from whoosh.filedb.filetables import OrderedHashWriter, _lengths, md5_hash
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
@@ -429,13 +431,16 @@ class _FieldOut:
         self._terms_at = self._tindex.dbfile.tell() if type(self._tindex) is OrderedHashWriter else None
         self._key_prefix = pack_ushort(fieldwriter._fieldid)
 
-    def add_term(self, btext: bytes, info: W3TermInfo, written: bytes) -> None:
+    def add_term(self, btext: bytes, written: bytes, weight: float, df: int, minlength: int | None,
+                 maxlength: int, maxweight: float, minid: int, maxid: int) -> None:
         """Write a term's blocks to the postings file and its entry to the terms table
-        (as W3FieldWriter.finish_term and OrderedHashWriter.add would)."""
+        (as W3FieldWriter.finish_term, W3TermInfo.to_bytes and OrderedHashWriter.add would),
+        given its statistics as W3TermInfo holds them."""
         self._postfile.write(written)
-        info.set_extent(self._post_at, len(written))
+        value = _TERM_INFO.pack(0, weight, df, 0 if minlength is None else length_to_byte(minlength),
+                                length_to_byte(maxlength), maxweight, minid, maxid, self._post_at, len(written))
         self._post_at += len(written)
-        key, value = self._key_prefix + btext, info.to_bytes()
+        key = self._key_prefix + btext
         tindex = self._tindex
         if self._terms_at is None:
             tindex.add(key, value)
@@ -447,7 +452,7 @@ class _FieldOut:
         entry = b"".join((_lengths.pack(len(key), len(value)), key, value))
         tindex.dbfile.write(entry)
         self._terms_at = at + len(entry)
-        h = tindex.hashfn(key)
+        h = _md5_hash(key) if tindex.hashfn is md5_hash else tindex.hashfn(key)
         tindex.buckets[h & 255].append((h, at))
         tindex.lastkey = key
 
@@ -467,9 +472,8 @@ def _write_list(out: _FieldOut, btext: bytes, docnums: list[int], weights: list[
     fixed_size = fieldwriter._format.fixed_value_size()
     if len(docnums) == 1:  # most terms of a segment (rare words, ids): one block of one posting
         return _write_one(out, btext, docnums[0], weights[0], values[0], length_of, compression, fixed_size)
-    info = W3TermInfo()
-    info._minid = docnums[0]
-    info._maxid = docnums[-1]
+    # W3TermInfo's statistics, as its add_block adds each block's
+    total_weight, df, least, greatest, heaviest = 0, 0, None, 0, 0
     chunks = [WHOOSH3_HEADER_MAGIC]
     count = len(docnums)
     for first in range(0, count, size):
@@ -498,13 +502,12 @@ def _write_list(out: _FieldOut, btext: bytes, docnums: list[int], weights: list[
         header = dumps((len(ids), ids[-1], max_weight, level, length_to_byte(min_length),
                         length_to_byte(max_length)), 2)
         chunks += (pack_int(-(len(header) + len(data)) if last else len(header) + len(data)), header, data)
-        # W3TermInfo.add_block
-        info._weight += sum(block_weights)
-        info._df += len(ids)
-        info._minlength = min_length if info._minlength is None else min(info._minlength, min_length)
-        info._maxlength = max(info._maxlength, max_length)
-        info._maxweight = max(info._maxweight, max_weight)
-    out.add_term(btext, info, b"".join(chunks))
+        total_weight += sum(block_weights)
+        df += len(ids)
+        least = min_length if least is None else min(least, min_length)
+        greatest = max(greatest, max_length)
+        heaviest = max(heaviest, max_weight)
+    out.add_term(btext, b"".join(chunks), total_weight, df, least, greatest, heaviest, docnums[0], docnums[-1])
 
 
 def _write_one(out: _FieldOut, btext: bytes, docnum: int, weight: float, value: bytes,
@@ -521,9 +524,20 @@ def _write_one(out: _FieldOut, btext: bytes, docnum: int, weight: float, value: 
     data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), PICKLE_PROTOCOL)
     level, data = _compressed(data, compression)
     header = dumps((1, docnum, max_weight, level, length_to_byte(length or None), length_to_byte(length)), 2)
-    info = W3TermInfo(weight=stored_weight, df=1, minlength=length or None, maxlength=length,
-                      maxweight=max_weight, minid=docnum, maxid=docnum)
-    out.add_term(btext, info, b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(header) + len(data))), header, data)))
+    out.add_term(btext, b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(header) + len(data))), header, data)),
+                 stored_weight, 1, length or None, length, max_weight, docnum, docnum)
+
+
+# W3TermInfo.to_bytes of a term whose postings are not inlined (as none are here): flags,
+# total weight, document frequency, least and greatest length as bytes, greatest weight,
+# first and last document (W3TermInfo._struct), then where the term's blocks are in the
+# postings file and their length (pack_long, pack_int).
+_TERM_INFO = struct.Struct("!BfIBBfIIqi")
+
+
+def _md5_hash(key: bytes) -> int:
+    """filetables.md5_hash (the terms table's hash), without its hexadecimal string."""
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
 
 
 def _compressed(data: bytes, compression: int) -> tuple[int, bytes]:

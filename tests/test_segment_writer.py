@@ -96,7 +96,7 @@ def postings_of(folder: Path) -> dict:
             postings.append((matcher.id(), matcher.weight(), matcher.value()))
             matcher.next()
         found[fieldname, btext] = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
-                                   info.max_weight(), postings)
+                                   info.max_weight(), info.min_id(), info.max_id(), postings)
     return found
 
 
