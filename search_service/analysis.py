@@ -151,7 +151,10 @@ def _term(token: str) -> str:
     if term is None:
         if len(_TERMS) >= TERMS_KEPT:
             _TERMS.clear()
-        term = _TERMS[token] = _stem(token.lower().translate(accent_map))
+            _WORDS.clear()
+        folded = token.lower().translate(accent_map)
+        term = _TERMS[token] = _stem(folded)
+        _WORDS[token] = folded if folded.isalpha() else ""
     return term
 
 
@@ -167,12 +170,21 @@ def vocabulary_words(text: str) -> set[str]:
     return _vocabulary_of(_TOKEN.findall(text))
 
 
+# Token → its vocabulary word ('' for none), kept by _term with its term (folding the token
+# is a step of both): a text's words are looked up in C once its terms were.
+_WORDS: dict[str, str] = {}
+
+
 def _vocabulary_of(tokens: list[str]) -> set[str]:
     """vocabulary_words of a text whose tokens are these."""
-    return {word for word in map(_folded, set(tokens)) if word}
+    distinct = set(tokens)
+    words = set(map(_WORDS.get, distinct))
+    if None in words:  # tokens whose terms were not looked up since _WORDS was last emptied
+        words = {_folded(token) if word is None else word for token, word in zip(distinct, map(_WORDS.get, distinct))}
+    words.discard("")
+    return words
 
 
-@lru_cache(maxsize=200_000)
 def _folded(token: str) -> str:
     """The token lowercased and accent-folded as by ANALYZER; '' when not alphabetic."""
     word = token.lower().translate(accent_map)

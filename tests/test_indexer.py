@@ -331,12 +331,16 @@ def test_terms_are_the_analyzers_terms_in_order(text):
 
 
 def test_the_cache_of_terms_is_emptied_at_its_bound_and_stays_right(monkeypatch):
+    """The terms and the vocabulary words kept with them, emptied together at their bound."""
     monkeypatch.setattr(analysis, "_TERMS", {})
+    monkeypatch.setattr(analysis, "_WORDS", {})
     monkeypatch.setattr(analysis, "TERMS_KEPT", 8)
     text = " ".join(TRICKY)
+    words = {t.text for t in ANALYZER(text, no_morph=True) if t.text.isalpha()}
     for _ in range(2):  # the second time from the cache, what is left of it
         assert terms(text) == [token.text for token in ANALYZER(text)]
-        assert len(analysis._TERMS) <= 8
+        assert preanalyse(Document("0" * 16, "t.txt", text, title=None)).words == vocabulary_words(text) == words
+        assert len(analysis._TERMS) <= 8 and analysis._WORDS.keys() == analysis._TERMS.keys()
 
 
 def tricky_docs() -> list:
