@@ -39,13 +39,13 @@ from operator import itemgetter, sub
 from pickle import HIGHEST_PROTOCOL, dump, dumps, load
 
 import numpy as np
-from whoosh.columns import PickleColumn
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter
+from whoosh.columns import PickleColumn
 from whoosh.filedb.filetables import OrderedHashWriter, _lengths, md5_hash
+from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
-from whoosh.formats import Positions
 from whoosh.writing import SegmentWriter
 
 from .analysis import TermSequence
@@ -57,9 +57,10 @@ _FIELD_AND_TERM = itemgetter(0, 1)
 _SPELLING = -1  # the document number of Whoosh's spelling-only postings, which have no list
 # What a gathered posting costs in memory, about (the pool counts ~150 bytes for its tuple).
 POSTING_BYTES = 100
-# What a term of a TermSequence costs: its number (4 bytes) and the field's table of terms
-# until the lists are written, then ~40 bytes of numpy arrays while they are sorted (the
-# lists themselves are made a slice at a time: LIST_CHUNK_POSTINGS).
+# What a term of a TermSequence is counted against the writer's limit: its number (4 bytes)
+# and its share of the field's table of terms. Sorting a field's terms takes ~40 bytes a term
+# more, for one field at a time and only while its lists are written (made into Python lists
+# a slice at a time: LIST_CHUNK_POSTINGS); at 16, a part of 50,000 stories spills no run.
 SEQUENCE_TERM_BYTES = 16
 # Postings made into Python lists at a time when a field's sorted sequences are written.
 LIST_CHUNK_POSTINGS = 65_536
@@ -104,7 +105,7 @@ class BulkSegmentWriter(SegmentWriter):
         self._gathers = self._writes_lists and not any(
             field.vector or field.separate_spelling() for _, field in schema.items())
         # Fields whose TermSequence values are kept as they come: those of Whoosh's Positions
-        # format, whose postings _Sequences.lists works out (another format: by its index()).
+        # format, whose postings _term_lists works out (another format's: by its index()).
         self._sequence_fields = {name for name, field in schema.items() if type(field.format) is Positions}
         columns = getattr(self.perdocwriter, "_colwriters", {})
         if type(columns.get("_stored")) is PickleColumn.Writer:
