@@ -10,6 +10,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from search_service import segment_writer
 from search_service.analysis import TermSequence, terms
 from search_service.cleaning import document_id
 from search_service.indexer import SCHEMA, _add_document
@@ -82,6 +83,17 @@ def assert_same_index(ours: Path, whooshs: Path) -> None:
 def stored_of(folder: Path) -> list[dict]:
     reader = whoosh_index.open_dir(str(folder)).reader()
     return [reader.stored_fields(docnum) for docnum in range(reader.doc_count_all())]
+
+
+@pytest.mark.parametrize("chunk", [1, 50, 1_000])
+def test_sorted_terms_are_written_a_slice_of_postings_at_a_time(tmp_path, monkeypatch, chunk):
+    """The lists worked out from terms in order are made into Python lists a slice at a
+    time: slices of one term, of terms longer than a slice, and of many terms."""
+    monkeypatch.setattr(segment_writer, "LIST_CHUNK_POSTINGS", chunk)
+    docs = documents(300)
+    segment_files(BulkSegmentWriter, docs, tmp_path / "ours")
+    segment_files(SegmentWriter, docs, tmp_path / "whoosh")
+    assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
 
 
 def postings_of(folder: Path) -> dict:
