@@ -185,6 +185,7 @@ def _vocabulary_of(tokens: list[str]) -> set[str]:
     return words
 
 
+@lru_cache(maxsize=200_000)
 def _folded(token: str) -> str:
     """The token lowercased and accent-folded as by ANALYZER; '' when not alphabetic."""
     word = token.lower().translate(accent_map)

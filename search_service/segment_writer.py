@@ -10,8 +10,8 @@ adds the document, and writes each term's list, block by block, in one function
 are those Whoosh writes but for their pickles' protocol (PICKLE_PROTOCOL): Whoosh reads the
 same postings, statistics and stored fields back (tests/test_segment_writer.py).
 
-A field of Whoosh's Positions format may come as a TermSequence (analysis.py), its terms in
-order: those are kept as numbers (`_Sequences`), and each list is worked out for all the
+An AnalysedText field (of Whoosh's Positions format) may come as a TermSequence
+(analysis.py), its terms in order: those are kept as numbers (`_Sequences`), and each list is worked out for all the
 documents at once when the lists are written, sorted with numpy (postings_file.posting_lists),
 instead of one posting at a time per document (one process writing 4,984 stories:
 0.62-0.68 → 0.52 ms a document, the same index).
@@ -48,7 +48,7 @@ from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .analysis import TermSequence
+from .analysis import AnalysedText, TermSequence
 from .postings_file import posting_lists
 
 _FIELD = itemgetter(0)
@@ -84,8 +84,9 @@ class BulkSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, keep_lists: tuple[str, ...] = (), **kwargs):
         """`keep_lists`: fields whose sorted lists (posting_lists's, with their terms) the
-        writer keeps in `kept_lists` when it writes them, if every document's value came as
-        a TermSequence and no run was spilled (else kept_lists is None)."""
+        writer keeps in `kept_lists` when it writes them: all of them or none (None), kept
+        only if every value of those fields came as a TermSequence and the writer never
+        spilled a run, used Whoosh's pool or moved a field's sequences to its postings."""
         super().__init__(ix, **kwargs)
         self._keep = set(keep_lists)
         self._whole = True  # all sequences of the segment will be sorted at once
@@ -104,9 +105,10 @@ class BulkSegmentWriter(SegmentWriter):
         self._writes_lists = isinstance(self.fieldwriter, W3FieldWriter) and getattr(self.codec, "_inlinelimit", 1) <= 1
         self._gathers = self._writes_lists and not any(
             field.vector or field.separate_spelling() for _, field in schema.items())
-        # Fields whose TermSequence values are kept as they come: those of Whoosh's Positions
-        # format, whose postings _term_lists works out (another format's: by its index()).
-        self._sequence_fields = {name for name, field in schema.items() if type(field.format) is Positions}
+        # Fields whose TermSequence values are kept as they come: AnalysedText fields (which
+        # take such values) of Whoosh's Positions format, whose postings _term_lists works out.
+        self._sequence_fields = {name for name, field in schema.items()
+                                 if isinstance(field, AnalysedText) and type(field.format) is Positions}
         columns = getattr(self.perdocwriter, "_colwriters", {})
         if type(columns.get("_stored")) is PickleColumn.Writer:
             columns["_stored"] = _StoredFieldsWriter(columns["_stored"]._child)
@@ -177,10 +179,10 @@ class BulkSegmentWriter(SegmentWriter):
         for posting in postings:
             entry = terms.get(posting[0])
             if entry is None:
-                terms[posting[0]] = ([docnum], [posting[2]], [posting[3]])
+                terms[posting[0]] = ([docnum], [posting[2] * 1.0], [posting[3]])
             else:
                 entry[0].append(docnum)
-                entry[1].append(posting[2])
+                entry[1].append(posting[2] * 1.0)  # a float, as Whoosh's writer has it
                 entry[2].append(posting[3])
         self._gathered_bytes += POSTING_BYTES * len(postings)
 
@@ -192,6 +194,7 @@ class BulkSegmentWriter(SegmentWriter):
         names, found = self._sequences.pop(fieldname).sorted_lists()
         for btext, docnums, weights, values in _term_lists(names, found, self.schema[fieldname].format):
             terms[btext] = (docnums, weights, values)
+            self._gathered_bytes += POSTING_BYTES * len(docnums)
 
     def _to_pool(self) -> None:
         """Move the gathered postings into Whoosh's pool, as its add_document would have put them."""

@@ -62,7 +62,7 @@ def test_the_segment_is_the_one_whoosh_writes_with_smaller_pickles(tmp_path):
     assert len(ours["MAIN._stored.col"]) < len(whooshs["MAIN._stored.col"])
 
 
-# Files holding pickles, which BulkSegmentWriter writes at pickle's highest protocol where
+# Files holding pickles, which BulkSegmentWriter writes at protocol 5 (PICKLE_PROTOCOL) where
 # Whoosh writes at 2: the same values read back, other bytes (and so other places of each
 # list in the terms file).
 PICKLING = (".pst", ".trm", "._stored.col")
