@@ -86,10 +86,9 @@ class BulkSegmentWriter(SegmentWriter):
         """`keep_lists`: fields whose sorted lists (posting_lists's, with their terms) the
         writer keeps in `kept_lists` when it writes them: all of them or none (None), kept
         only if every value of those fields came as a TermSequence and the writer never
-        spilled a run, used Whoosh's pool or moved a field's sequences to its postings."""
+        spilled a run or used Whoosh's pool."""
         super().__init__(ix, **kwargs)
         self._keep = set(keep_lists)
-        self._whole = True  # all sequences of the segment will be sorted at once
         self.kept_lists: dict[str, tuple[list[str], dict[str, np.ndarray]]] | None = None
         # fieldname → term → (document numbers, weights, encoded values)
         self._gathered: dict[str, dict[bytes, tuple[list[int], list[float], list[bytes]]]] = {}
@@ -189,7 +188,6 @@ class BulkSegmentWriter(SegmentWriter):
     def _regather(self, fieldname: str) -> None:
         """Move a field's kept sequences into the gathered postings, for a value of another
         kind that came for the field: its lists go on from there."""
-        self._whole = False
         terms = self._gathered.setdefault(fieldname, {})
         names, found = self._sequences.pop(fieldname).sorted_lists()
         for btext, docnums, weights, values in _term_lists(names, found, self.schema[fieldname].format):
@@ -198,7 +196,6 @@ class BulkSegmentWriter(SegmentWriter):
 
     def _to_pool(self) -> None:
         """Move the gathered postings into Whoosh's pool, as its add_document would have put them."""
-        self._whole = False
         self._lists_to_pool(self._gathered_lists())
 
     def _lists_to_pool(self, lists: Iterator[TermList]) -> None:
@@ -231,7 +228,6 @@ class BulkSegmentWriter(SegmentWriter):
 
     def _spill(self) -> None:
         """Write the gathered lists out as a run, in order, and forget them."""
-        self._whole = False
         name = f"{random_name()}.lists"
         lists = self._gathered_lists()
         with self.pool.tempstore.create_file(name) as run:
@@ -300,7 +296,8 @@ class BulkSegmentWriter(SegmentWriter):
                 if self._runs:
                     self._write_lists(lengths, self._merged_lists())
                 else:
-                    keep = self._whole and not self._gathered.keys() & self._keep
+                    # (spilled runs, Whoosh's pool: the branches above)
+                    keep = not self._gathered.keys() & self._keep
                     self.kept_lists = {} if keep else None
                     self._write_lists(lengths, self._gathered_lists(keep=keep))
             self.fieldwriter.close()

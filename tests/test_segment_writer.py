@@ -241,3 +241,35 @@ def test_a_field_given_as_terms_then_as_text_keeps_every_posting_in_order(tmp_pa
     assert_same_index(tmp_path / "ours", tmp_path / "whoosh")
     harbour = postings_of(tmp_path / "ours")["content", b"harbour"][-1]
     assert {doc for doc, _, _ in harbour} & set(range(150)) and {doc for doc, _, _ in harbour} & set(range(150, 300))
+
+
+def test_the_writer_keeps_the_sorted_lists_only_when_it_sorted_them_all_at_once(tmp_path):
+    """kept_lists: each kept field's terms and lists when every value came as terms and
+    nothing was written out before the end; None otherwise (the caller reads them back)."""
+    docs = documents(200)
+
+    def kept(folder, limit=None, text_at=None, author_text_at=None):
+        folder.mkdir()
+        writer = BulkSegmentWriter(whoosh_index.create_in(str(folder), SCHEMA), keep_lists=("content", "title"))
+        if limit:
+            writer._limit = limit
+        for n, d in enumerate(docs):
+            content = d.text if n == text_at else TermSequence(terms(d.text))
+            author = "Ann Lee" if n == author_text_at else TermSequence(["ann", "lee"])
+            writer.add_document(id=d.id, source=d.source, content=content, author=author)
+        if limit:
+            assert writer._runs
+        writer.commit()
+        return writer.kept_lists
+
+    whole = kept(tmp_path / "whole")
+    names, lists = whole["content"]
+    harbour = names.index("harbour")
+    docnums = lists["docs"][lists["first"][harbour]:lists["first"][harbour + 1]].tolist()
+    assert docnums == [n for n, d in enumerate(docs) if "harbour" in d.text.split()]
+    assert "title" not in whole  # no document had one: nothing kept, none to keep
+    assert kept(tmp_path / "spilled", limit=5_000) is None
+    assert kept(tmp_path / "mixed", text_at=150) is None
+    # text for a field not kept: the kept ones are whole all the same
+    other = kept(tmp_path / "author", author_text_at=150)
+    assert other["content"][0] == names and all((other["content"][1][k] == lists[k]).all() for k in lists)
