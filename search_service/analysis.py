@@ -109,15 +109,8 @@ def postings_of(found_terms: list[str]) -> tuple[Posting, ...]:
     for position, term in enumerate(found_terms):
         positions[term].append(position)
     boost = _FORMAT.field_boost
-    return tuple((term.encode("utf-8"), len(found), len(found) * 1.0 * boost,
-                  _encoded_once(found[0]) if len(found) == 1 else _FORMAT.encode(found))
+    return tuple((term.encode("utf-8"), len(found), len(found) * 1.0 * boost, _FORMAT.encode(found))
                  for term, found in positions.items())
-
-
-@lru_cache(maxsize=100_000)
-def _encoded_once(position: int) -> bytes:
-    """_FORMAT.encode of a word found once, at `position`: most postings, a pickling each."""
-    return _FORMAT.encode([position])
 
 
 def terms(text: str) -> list[str]:

@@ -504,8 +504,8 @@ def save_part_lists(path: Path, documents: int, kept: dict[str, tuple[list[str],
     """
     lists = {}
     for field in fields:
-        names, found = kept.get(field, ([], posting_lists(np.zeros(0, np.int32), np.zeros(0, np.int32),
-                                                                 np.zeros(0, np.int32), 0, positions=True)))
+        none = np.zeros(0, np.int32)
+        names, found = kept.get(field, ([], posting_lists(none, none, none, 0)))
         found = {key: found[key] for key in ("first", "docs", "counts")} | (
             {"at": found["at"], "positions": _position_array(found["positions"])} if field in positions else {})
         lists[field] = {"names": names, **found}
@@ -519,14 +519,14 @@ def _position_array(positions: np.ndarray) -> np.ndarray:
     return positions.astype(np.uint16 if small else np.uint32)
 
 
-def posting_lists(terms: np.ndarray, docnums: np.ndarray, lengths: np.ndarray, term_count: int,
-                  positions: bool = False) -> dict[str, np.ndarray]:
+def posting_lists(terms: np.ndarray, docnums: np.ndarray, lengths: np.ndarray, term_count: int
+                  ) -> dict[str, np.ndarray]:
     """Every posting list of documents whose terms are `terms` (numbers in term order, each
     document's in order, one document after another; document docnums[k] has lengths[k]):
     each term's first posting ("first", term_count + 1 of them), each posting's document
-    ("docs") and count of positions ("counts"), and with `positions` every posting's
-    positions, postings after postings ("positions", int32), and where each posting's
-    start ("at", one more than there are postings)."""
+    ("docs") and count of positions ("counts"), every posting's positions, postings after
+    postings ("positions", int32), and where each posting's start ("at", one more than there
+    are postings)."""
     count = len(terms)
     order = np.argsort(terms, kind="stable")  # so by document and position within a term
     terms, docs = terms[order], np.repeat(docnums, lengths)[order]
@@ -534,14 +534,12 @@ def posting_lists(terms: np.ndarray, docnums: np.ndarray, lengths: np.ndarray, t
     new[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
     # Where each posting's positions start (int32: a part keeps fewer than 2**31 terms).
     at = np.append(np.flatnonzero(new), count).astype(np.int32)
-    lists = {"first": np.searchsorted(terms[at[:-1]], np.arange(term_count + 1)),
-             "docs": docs[at[:-1]], "counts": np.diff(at)}
-    if positions:
-        # A term's place in its document: its place among all the terms, less where its
-        # document's terms start.
-        document_starts = np.cumsum(lengths, dtype=np.int32) - lengths
-        lists.update(at=at, positions=(np.arange(count, dtype=np.int32) - np.repeat(document_starts, lengths))[order])
-    return lists
+    # A term's place in its document: its place among all the terms, less where its
+    # document's terms start.
+    document_starts = np.cumsum(lengths, dtype=np.int32) - lengths
+    return {"first": np.searchsorted(terms[at[:-1]], np.arange(term_count + 1)),
+            "docs": docs[at[:-1]], "counts": np.diff(at), "at": at,
+            "positions": (np.arange(count, dtype=np.int32) - np.repeat(document_starts, lengths))[order]}
 
 
 def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...], min_postings: int | None = None,

@@ -337,13 +337,13 @@ class _Sequences:
         self.lengths.append(len(terms))
 
     def sorted_lists(self) -> tuple[list[str], dict[str, np.ndarray]]:
-        """(the terms in order, posting_lists of the documents with positions)."""
+        """(the terms in order, posting_lists of the documents)."""
         names = sorted(self.numbers)  # code point order, which is that of the UTF-8 bytes
         rank = np.empty(len(names), np.int32)
         rank[np.fromiter(map(self.numbers.__getitem__, names), np.int64, len(names))] = np.arange(len(names))
         terms, self.terms = self.terms, array("i")
         return names, posting_lists(rank[np.frombuffer(terms, np.int32)], np.frombuffer(self.docnums, np.int32),
-                                    np.frombuffer(self.lengths, np.int32), len(names), positions=True)
+                                    np.frombuffer(self.lengths, np.int32), len(names))
 
 
 def _term_lists(names: list[str], found: dict[str, np.ndarray], positions: Positions
@@ -357,7 +357,6 @@ def _term_lists(names: list[str], found: dict[str, np.ndarray], positions: Posit
     while term < len(names):
         # the terms whose postings end within the chunk (at least one term)
         last = max(term + 1, int(np.searchsorted(first, first[term] + LIST_CHUNK_POSTINGS, "right")) - 1)
-        last = min(last, len(names))
         start, stop = int(first[term]), int(first[last])
         docs = found["docs"][start:stop].tolist()
         counts = found["counts"][start:stop]
