@@ -256,8 +256,14 @@ def test_two_ingests_at_once_one_proceeds_the_other_says_why(tmp_path, corpora):
     index = tmp_path / "index"
     first = ingest_process(corpora["old"], index)
     wait_for_line(first, stage_at("cleaning", 0.0))
-    second = ingest_process(corpora["new"], index)
-    second_out = second.communicate(timeout=120)[1]
+    # Stopped while it holds the lock: 1,500 pages take under a second, less than the
+    # second ingest's start-up, so a running first ingest could finish before the second asks.
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        second = ingest_process(corpora["new"], index)
+        second_out = second.communicate(timeout=120)[1]
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     assert second.returncode == 2
     assert "another ingest is writing" in second_out
     assert first.wait(timeout=300) == 0
