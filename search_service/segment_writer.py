@@ -114,6 +114,18 @@ class BulkSegmentWriter(SegmentWriter):
 
     def add_document(self, **fields):
         if not self._gathers or any(name.startswith("_") and name.endswith("_boost") for name in fields):
+            # Whoosh's add_document files each field as it indexes it, so a field that fails
+            # would leave the fields before it in the pool and the per-document writer:
+            # each is indexed once beforehand (index() is lazy) to fail before any is filed.
+            for fieldname, value in fields.items():
+                field = self.schema[fieldname] if fieldname in self.schema else None
+                if fieldname.startswith("_") or value is None or field is None:
+                    continue
+                if field.indexed:
+                    tuple(field.index(value))
+                stored = fields.get(f"_stored_{fieldname}", value)
+                if field.column_type and stored is not None:
+                    field.to_column_value(stored)
             return super().add_document(**fields)
         self._check_state()
         perdocwriter = self.perdocwriter
@@ -122,33 +134,36 @@ class BulkSegmentWriter(SegmentWriter):
         self._check_fields(schema, fieldnames)
         indexed = []
         sequences = []
+        # Every field is indexed before anything is written: a value that fails (an ID
+        # field given a number) then leaves nothing of its document behind.
+        per_doc = []  # (fieldname, field, stored value, length, has a column, its value)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                if type(value) is TermSequence and fieldname in self._sequence_fields \
+                        and fieldname not in self._gathered:
+                    sequences.append((fieldname, value.terms))
+                    length = len(value.terms) if field.scorable else 0
+                else:
+                    postings = field.index(value)
+                    if not isinstance(postings, tuple):
+                        postings = tuple(postings)
+                    if field.scorable:
+                        length = sum(posting[1] for posting in postings)
+                    indexed.append((fieldname, postings))
+            stored = fields.get(f"_stored_{fieldname}", value)
+            has_column = bool(field.column_type) and stored is not None
+            per_doc.append((fieldname, field, stored, length, has_column,
+                            field.to_column_value(stored) if has_column else None))
         perdocwriter.start_doc(self.docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields[fieldname]
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    if type(value) is TermSequence and fieldname in self._sequence_fields \
-                            and fieldname not in self._gathered:
-                        sequences.append((fieldname, value.terms))
-                        length = len(value.terms) if field.scorable else 0
-                    else:
-                        postings = field.index(value)
-                        if not isinstance(postings, tuple):
-                            postings = tuple(postings)
-                        if field.scorable:
-                            length = sum(posting[1] for posting in postings)
-                        indexed.append((fieldname, postings))
-                stored = fields.get(f"_stored_{fieldname}", value)
-                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
-                if field.column_type and stored is not None:
-                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(stored))
-        except ValueError:
-            perdocwriter.cancel_doc()
-            raise
+        for fieldname, field, stored, length, has_column, column_value in per_doc:
+            perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+            if has_column:
+                perdocwriter.add_column_value(fieldname, field.column_type, column_value)
         perdocwriter.finish_doc()
         for fieldname, postings in indexed:
             if fieldname in self._sequences:

@@ -223,6 +223,43 @@ def test_a_document_that_fails_leaves_none_of_its_postings(tmp_path):
         assert searcher.document_number(content="cargo") == 1
 
 
+@pytest.mark.parametrize("where", ["between documents", "last"])
+@pytest.mark.parametrize("boosted", [False, True], ids=["gathered", "whoosh's route"])
+def test_a_document_that_fails_leaves_nothing_of_it_in_the_segment(tmp_path, where, boosted):
+    """Not its field lengths nor its stored fields either: the segment is the one written
+    without it. (Whoosh's own writer keeps the lengths of the fields before the bad one, so
+    every later document's lengths shift by one and a last such document leaves its stored
+    column unreadable.)"""
+    docs = documents(60)
+    # Fields in sorted order before `source`, the bad one: author, content, feedback, id.
+    bad = dict(id="bad", author="Ann Lee", content="tanker crew tanker", title="Bad", source=7)
+    if boosted:
+        bad["_content_boost"] = 2.0
+
+    def write(folder, with_bad):
+        folder.mkdir()
+        writer = BulkSegmentWriter(whoosh_index.create_in(str(folder), SCHEMA), compound=False)
+        for n, d in enumerate(docs):
+            if with_bad and n == (30 if where == "between documents" else len(docs) - 1):
+                with pytest.raises(ValueError):  # an ID field takes text, not a number
+                    writer.add_document(**bad)
+            _add_document(writer, d, Counter())
+        if with_bad and where == "last":
+            with pytest.raises(ValueError):
+                writer.add_document(**bad)
+        writer.commit()
+
+    write(tmp_path / "with", True)
+    write(tmp_path / "without", False)
+    assert_same_index(tmp_path / "with", tmp_path / "without")
+    reader = whoosh_index.open_dir(str(tmp_path / "with")).reader()
+    expected = whoosh_index.open_dir(str(tmp_path / "without")).reader()
+    for field in ("content", "title", "author"):
+        assert reader.field_length(field) == expected.field_length(field)
+        assert [reader.doc_field_length(n, field) for n in range(len(docs))] == \
+            [expected.doc_field_length(n, field) for n in range(len(docs))]
+
+
 def test_a_field_given_as_terms_then_as_text_keeps_every_posting_in_order(tmp_path):
     """Terms in order are kept as they come and their lists worked out at the end; text
     that comes for the same field later is indexed on from those lists."""
