@@ -40,7 +40,7 @@ from .array_rankings import ExactPhrase, LooseWords, PhraseBonus, ScoredTerm
 from .postings_file import PostingsFile, Unreadable, term_arrays
 from .sized_lru import SizedLRU
 from .ranking import BM25
-from .segment_columns import segment_keys, segment_lengths
+from .segment_columns import segment_codes, segment_lengths
 
 # Postings kept per generation (12 bytes each with their scores: ~60 MB; the starts of their
 # positions, kept by the same budget, 4 bytes each: ~20 MB). A query's terms are read from
@@ -304,13 +304,15 @@ class Accumulator:
             categorizer = facet.categorizer(self.searcher)
             if categorizer.needs_current:
                 raise Unreadable(f"sort facet {facet!r} needs a matcher")
-            keys = []
+            segments = []  # (codes, distinct keys) of each segment, in document order
             for leaf, offset in self._leaves:
                 categorizer.set_searcher(leaf, offset)
-                keys += segment_keys(categorizer, leaf.doc_count_all())
-            order = sorted(set(keys))
+                segments.append(segment_codes(categorizer, leaf.doc_count_all()))
+            order = sorted(set().union(*(keys for _, keys in segments)))
             place = {key: i for i, key in enumerate(order)}
-            self._sort_keys[facet] = np.array([place[key] for key in keys], np.int32)
+            self._sort_keys[facet] = np.concatenate(
+                [np.zeros(0, np.int32)] + [np.array([place[key] for key in keys], np.int32)[codes]
+                                           for codes, keys in segments])
         return self._sort_keys[facet]
 
     def rerank(self, words: LooseWords, first: FirstStage, wanted: int) -> FirstStage:
@@ -733,10 +735,10 @@ class Accumulator:
             ordinals = np.zeros(self.doc_count, np.int32)
             for leaf, offset in self._leaves:
                 categorizer.set_searcher(leaf, offset)
-                names: dict = {}  # key → its name (key_to_name), once per distinct key
-                for d, key in enumerate(segment_keys(categorizer, leaf.doc_count_all())):
-                    value = names[key] if key in names else names.setdefault(key, categorizer.key_to_name(key))
-                    ordinals[offset + d] = numbers.setdefault(value, len(numbers))
+                codes, keys = segment_codes(categorizer, leaf.doc_count_all())
+                # Keys in the order first met: values numbered in the order first met.
+                numbered = [numbers.setdefault(categorizer.key_to_name(key), len(numbers)) for key in keys]
+                ordinals[offset:offset + len(codes)] = np.array(numbered, np.int32)[codes]
             self._ordinals[name] = (ordinals, list(numbers))
         return self._ordinals[name]
 

@@ -14,6 +14,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh import sorting
 
 from search_service import accumulator as accumulator_module
 from search_service import search
@@ -460,6 +461,35 @@ def test_lengths_facets_and_date_order_read_in_one_piece_are_those_read_document
     assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(fast[1], slow[1]))
     assert np.array_equal(fast[2], slow[2])
     assert fast[0][0].any() and len(fast[1][0][1]) > 2 and len(set(fast[2].tolist())) > 50  # real values
+
+
+def test_facet_values_and_date_places_are_those_whoosh_gives_document_by_document(index):
+    """Worked out once a distinct key (segment_codes), each document's facet value and
+    place in the date order are what Whoosh's categorizers give a document at a time; the
+    values are numbered in the order the documents first have them."""
+    searcher = index.searcher()
+    arrays = accumulator_module.Accumulator(searcher, FACETS)
+
+    def keys_of(facet):
+        categorizer = facet.categorizer(searcher)
+        keys = []
+        for leaf, offset in searcher.leaf_searchers():
+            categorizer.set_searcher(leaf, offset)
+            keys += [(categorizer.key_for(None, d), categorizer.key_to_name(categorizer.key_for(None, d)))
+                     for d in range(leaf.doc_count_all())]
+        return keys
+
+    for name, facet in FACETS.items():
+        values = [value for _, value in keys_of(facet)]
+        ordinals, names = arrays._facet(name)
+        assert names == list(dict.fromkeys(values)) and len(names) > 2
+        assert [names[o] for o in ordinals] == values
+    for facet in (search.NEWEST_FIRST, sorting.TranslateFacet(lambda key: key[:4], sorting.FieldFacet("published"))):
+        # (a translation of many keys into one: a date's year)
+        keys = [key for key, _ in keys_of(facet)]
+        order = sorted(set(keys))
+        assert arrays._sort_places(facet).tolist() == [order.index(key) for key in keys]
+        assert 1 < len(order) < len(keys)
 
 
 def test_the_arrays_go_with_their_searcher(index):
