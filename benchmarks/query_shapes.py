@@ -1,12 +1,12 @@
-"""Query shapes beyond loose words: OR, a prefix, an exclusion, a phrase with a word, newest
-first, a misspelled word; ours from the accumulator's arrays, beside the same search with the
+"""Query shapes beyond loose words: OR, a prefix, an exclusion, a phrase with a word, a loose
+phrase, newest first, a misspelled word; ours from the accumulator's arrays, beside the same search with the
 arrays turned off (Whoosh walks the query: what these shapes cost before they were read from
 the arrays) and SQLite FTS5, query by query in turn so that all three see the same machine load.
 
 The queries are drawn from the corpus vocabulary as `queries.query_mix` draws its own (the
 first 10,000 Reuters stories, so every size is asked the same); no answer cache. FTS5 is asked
 the nearest it has: `a OR b`, a prefix token `pre*`, `(a OR b) NOT c`, the phrase AND the word,
-the words ORDER BY published DESC, the misspelled words as they are (FTS5 suggests nothing).
+`NEAR("a" "b", 2)` (in either order), the words ORDER BY published DESC, the misspelled words as they are (FTS5 suggests nothing).
 Needs the indexes `python -m benchmarks --sizes <size> --only build` writes.
 
 Command: python -m benchmarks.query_shapes [--sizes 10k 100k] [--per-kind 40]
@@ -31,7 +31,7 @@ from .queries import STOP, vocabulary
 from .report import machine_line, write_section
 
 SIZES = ("10k", "100k")
-KINDS = ("OR", "prefix", "exclusion", "phrase + word", "newest first", "misspelled")
+KINDS = ("OR", "prefix", "exclusion", "phrase + word", "loose phrase", "newest first", "misspelled")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,9 @@ def shaped_queries(per_kind: int = 40, seed: int = 13) -> list[Shaped]:
             "exclusion": Shaped("exclusion", f"{a} {b} -{c}", f'("{a}" OR "{b}") NOT "{c}"'),
             "phrase + word": None if span[0] in STOP or span[1] in STOP else
             Shaped("phrase + word", f'"{span[0]} {span[1]}" {c}', match_expression(f'"{span[0]} {span[1]}" {c}')),
+            # two words of a story with one between them, asked within 2 positions: "a b"~2
+            "loose phrase": None if story[i] in STOP or story[i + 2] in STOP else
+            Shaped("loose phrase", f'"{story[i]} {story[i + 2]}"~2', f'NEAR("{story[i]}" "{story[i + 2]}", 2)'),
             "newest first": Shaped("newest first", f"{a} {b}", match_expression(f"{a} {b}"), newest_first=True),
             "misspelled": None if typo is None else Shaped("misspelled", f"{typo} {b}", match_expression(f"{typo} {b}")),
         }
@@ -119,6 +122,7 @@ def report(results: dict[str, dict], shaped: list[Shaped]) -> str:
         f"{len(shaped) // len(KINDS)} queries of each shape (top 10 with snippets, no answer cache), p50 / p99 in ms. "
         "**Ours**: ranked from the accumulator's arrays (OR and prefix and fuzzy words as a word that "
         "stands for several, exclusions as a mask, phrases and scoped words as parts every match has, "
+        "a loose phrase's words found in order within its slop by their positions, "
         "newest first as the matches sorted by a date order kept per generation, a misspelled word's "
         "suggestion counted in the arrays). **Walked**: the same search with the arrays turned off, "
         "Whoosh walking each query (how these shapes were answered before). FTS5: the nearest query it "

@@ -10,11 +10,12 @@ each document's phrases can add, and only the documents whose bound could put th
 page (the candidates, a few dozen) are scored exactly, their phrases looked for in their
 positions alone (Accumulator.scores).
 
-A query of one exact phrase is read the same way: the documents with all its words come
-from the postings arrays, their positions (each as one int64, document << 32 | position)
-are decoded for those documents alone, and the phrase's documents are an intersection of
-sorted arrays, kept per generation, not a walk that decodes every posting's positions again
-for every query (the slowest queries at 100k documents were phrases).
+A query of one phrase is read the same way: the documents with all its words come from
+the postings arrays, their positions (each as one int64, document << 32 | position) are
+decoded for those documents alone, and the phrase's documents are an intersection of sorted
+arrays (for a loose phrase, "words"~3, a search of each word's positions among the ones
+before), kept per generation, not a walk that decodes every posting's positions again for
+every query (the slowest queries at 100k documents were phrases).
 
 What the arrays hold is what Whoosh would use: postings of every segment at its document
 offset, field lengths as the one-byte lengths Whoosh stores, deleted documents masked out,
@@ -36,7 +37,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
 
-from .array_rankings import ExactPhrase, LooseWords, PhraseBonus, ScoredTerm
+from .array_rankings import Phrase, LooseWords, PhraseBonus, ScoredTerm
 from .postings_file import PostingsFile, Unreadable, term_arrays
 from .sized_lru import SizedLRU
 from .ranking import BM25
@@ -55,7 +56,7 @@ POSITIONS_BUDGET = 50_000
 # them, unless it is longer than this many positions and this many times those wanted.
 MAX_STRETCH = 65_536
 STRETCH_PER_POSITION = 64
-# Documents of exact phrases kept per generation (4 bytes each).
+# Documents of phrases kept per generation (4 bytes each).
 PHRASES_BUDGET = 2_000_000
 # Documents scored exactly at the most: this many, or four pages' worth of the page
 # asked if more (beyond them the page may differ from a walk's: see _candidates). 50, not
@@ -255,10 +256,10 @@ class Accumulator:
         matched &= self.allowed(filters, words.excluded)
         return int(np.count_nonzero(matched))
 
-    def matching(self, ranking: LooseWords | ExactPhrase, filters: wq.Query | None) -> np.ndarray:
+    def matching(self, ranking: LooseWords | Phrase, filters: wq.Query | None) -> np.ndarray:
         """The documents (sorted numbers) a ranking matches, not ranked."""
-        if isinstance(ranking, ExactPhrase):
-            docs = self.phrase_docs(ranking.field, ranking.words)
+        if isinstance(ranking, Phrase):
+            docs = self.phrase_docs(ranking.field, ranking.words, ranking.slop)
             return docs[self.allowed(filters, ranking.excluded)[docs]]
         if ranking.required:
             matched = self._present(ranking.required) == len(ranking.required)
@@ -266,7 +267,7 @@ class Accumulator:
             matched = self._present(ranking.words) > 0
         return np.flatnonzero(matched & self.allowed(filters, ranking.excluded))
 
-    def _required(self, parts: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+    def _required(self, parts: tuple[tuple[ScoredTerm | Phrase, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
         """(whether each document has every required part, the sum of their scores in it)."""
         matched = np.ones(self.doc_count, bool)
         scores = np.zeros(self.doc_count)
@@ -277,7 +278,7 @@ class Accumulator:
             matched &= has
         return matched, scores
 
-    def _present(self, words: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...]) -> np.ndarray:
+    def _present(self, words: tuple[tuple[ScoredTerm | Phrase, ...], ...]) -> np.ndarray:
         """How many of the words (each a union of members) each document has."""
         present = np.zeros(self.doc_count, np.int32)
         for word in words:
@@ -287,10 +288,10 @@ class Accumulator:
             present += has
         return present
 
-    def _docs_of(self, term: ScoredTerm | ExactPhrase) -> np.ndarray:
-        """The documents (sorted numbers, deleted ones included) a term or an exact phrase is in."""
-        if isinstance(term, ExactPhrase):
-            return self.phrase_docs(term.field, term.words)
+    def _docs_of(self, term: ScoredTerm | Phrase) -> np.ndarray:
+        """The documents (sorted numbers, deleted ones included) a term or a phrase is in."""
+        if isinstance(term, Phrase):
+            return self.phrase_docs(term.field, term.words, term.slop)
         return self.postings(term.field, term.text).docs
 
     def sorted_by(self, facet, docs: np.ndarray) -> np.ndarray:
@@ -403,23 +404,23 @@ class Accumulator:
         return sum(max(0.0, phrase.boost * sum(self.postings(phrase.field, word).top for word in phrase.words))
                    for phrase in phrases)
 
-    def stage(self, ranking: LooseWords | ExactPhrase, filters: wq.Query | None, wanted: int,
+    def stage(self, ranking: LooseWords | Phrase, filters: wq.Query | None, wanted: int,
               pool: int = 0) -> FirstStage:
         """Total, matches and candidates of a ranking arrays_ranking read (and for loose
         words, with `pool`, the best `pool` matches)."""
-        if isinstance(ranking, ExactPhrase):
+        if isinstance(ranking, Phrase):
             return self.phrase_stage(ranking, filters, wanted)
         return self.first_stage(ranking, filters, wanted, pool)
 
-    def phrase_stage(self, phrase: ExactPhrase, filters: wq.Query | None, wanted: int) -> FirstStage:
-        """first_stage of a query of one exact phrase: its documents are known exactly, and
-        so are their scores."""
-        docs = self.phrase_docs(phrase.field, phrase.words)
+    def phrase_stage(self, phrase: Phrase, filters: wq.Query | None, wanted: int) -> FirstStage:
+        """first_stage of a query of one phrase: its documents are known exactly, and so
+        are their scores."""
+        docs = self.phrase_docs(phrase.field, phrase.words, phrase.slop)
         docs = docs[self.allowed(filters, phrase.excluded)[docs]]
         score = self._words_score(phrase.field, phrase.words, docs) * phrase.boost
         return FirstStage(len(docs), docs, [_candidates(docs, score, score, wanted)])
 
-    def ranked(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray,
+    def ranked(self, ranking: LooseWords | Phrase, docs: np.ndarray,
                words: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The given documents (sorted numbers) best first, and their final scores: ties go
         to the lower document number, as in Whoosh's walk. `words`: as for scores."""
@@ -427,12 +428,12 @@ class Accumulator:
         order = np.lexsort((docs, -scores))
         return docs[order], scores[order]
 
-    def scores(self, ranking: LooseWords | ExactPhrase, docs: np.ndarray,
+    def scores(self, ranking: LooseWords | Phrase, docs: np.ndarray,
                words: np.ndarray | None = None) -> np.ndarray:
         """Final scores of a few documents (sorted numbers) the ranking matches: their words'
         scores (`words`, when a stage has summed them: Candidates.words), and the phrases
         found in them, side by side, from their positions."""
-        if isinstance(ranking, ExactPhrase):
+        if isinstance(ranking, Phrase):
             if words is not None:  # the stage scored its documents exactly
                 return words
             return self._words_score(ranking.field, ranking.words, docs) * ranking.boost
@@ -441,8 +442,8 @@ class Accumulator:
         else:
             score = np.zeros(len(docs))
             for term in (t for word in ranking.words + ranking.extra for t in word):
-                if isinstance(term, ExactPhrase):
-                    found = np.isin(docs, self.phrase_docs(term.field, term.words))
+                if isinstance(term, Phrase):
+                    found = np.isin(docs, self.phrase_docs(term.field, term.words, term.slop))
                     score[found] += self._words_score(term.field, term.words, docs[found]) * term.boost
                     continue
                 postings = self.postings(term.field, term.text)
@@ -465,19 +466,20 @@ class Accumulator:
             score += postings.scores[postings.among(docs)]
         return score
 
-    def phrase_docs(self, field: str, words: tuple[str, ...]) -> np.ndarray:
-        """The documents (sorted numbers, deleted ones included) where the words stand side
-        by side in this order."""
-        cached = self._phrases.get((field, words))
+    def phrase_docs(self, field: str, words: tuple[str, ...], slop: int = 1) -> np.ndarray:
+        """The documents (sorted numbers, deleted ones included) where the words stand in
+        this order, each within `slop` positions after the one before (1: side by side)."""
+        cached = self._phrases.get((field, words, slop))
         if cached is None:
-            cached = self._find_phrase(field, words)
-            self._phrases.put((field, words), cached, max(1, len(cached)))
+            cached = self._find_phrase(field, words, slop=slop)
+            self._phrases.put((field, words, slop), cached, max(1, len(cached)))
         return cached
 
     def _find_phrase(self, field: str, words: tuple[str, ...], within: np.ndarray | None = None,
-                     cache: SizedLRU | None = None) -> np.ndarray:
-        """The documents (of `within`, if given: sorted numbers) where the words stand side
-        by side; positions decoded from Whoosh's blocks are kept in `cache` if given."""
+                     cache: SizedLRU | None = None, slop: int = 1) -> np.ndarray:
+        """The documents (of `within`, if given: sorted numbers) where the words stand in
+        order, each within `slop` positions after the one before (1: side by side);
+        positions decoded from Whoosh's blocks are kept in `cache` if given."""
         # Only documents with every word can have the phrase: the postings arrays say which.
         together = within
         for word in set(words):
@@ -485,6 +487,8 @@ class Accumulator:
             together = docs if together is None else _intersection(together, docs)
         if together is None or not len(together):
             return np.zeros(0, np.int32)
+        if slop > 1:
+            return self._find_loose_phrase(field, words, together, cache, slop)
         starts = None  # the phrase's possible starts so far, as document << 32 | position
         for i, word in enumerate(words):
             keys = self._positions_in(field, word, together, cache) - i
@@ -492,6 +496,27 @@ class Accumulator:
             if not len(starts):
                 break
         return np.unique(starts >> 32).astype(np.int32)
+
+    def _find_loose_phrase(self, field: str, words: tuple[str, ...], together: np.ndarray,
+                           cache: SizedLRU | None, slop: int) -> np.ndarray:
+        """_find_phrase of a slop over 1 in the documents `together`, as Whoosh's SpanNear2
+        (ordered, mindist 1) matches it: a chain of the words' positions, each 1 to `slop`
+        after the one before."""
+        ends = None  # where a chain of the words so far can end, as document << 32 | position
+        for word in words:
+            keys = self._positions_in(field, word, together, cache)
+            if ends is not None:
+                # The chain's last position before each of the word's: reached when it is
+                # at most `slop` before. (A position of another document is 2**32 - slop or
+                # more before: never reached.)
+                before = np.searchsorted(ends, keys - 1, side="right") - 1
+                reached = before >= 0
+                reached[reached] = ends[before[reached]] >= keys[reached] - slop
+                keys = keys[reached]
+            ends = keys
+            if not len(ends):
+                break
+        return np.unique(ends >> 32).astype(np.int32)
 
     def _positions_in(self, field: str, word: str, docs: np.ndarray, cache: SizedLRU | None = None) -> np.ndarray:
         """A word's positions (document << 32 | position) in the documents `docs` (sorted,
@@ -571,11 +596,11 @@ class Accumulator:
 
     # ------------------------------------------------------------------ per term
 
-    def _add(self, score: np.ndarray, term: ScoredTerm | ExactPhrase) -> np.ndarray:
-        """Add a term's (or an exact phrase's) boosted scores to each document's; returns the
+    def _add(self, score: np.ndarray, term: ScoredTerm | Phrase) -> np.ndarray:
+        """Add a term's (or a phrase's) boosted scores to each document's; returns the
         documents it is in."""
-        if isinstance(term, ExactPhrase):
-            docs = self.phrase_docs(term.field, term.words)
+        if isinstance(term, Phrase):
+            docs = self.phrase_docs(term.field, term.words, term.slop)
             np.add.at(score, docs, self._words_score(term.field, term.words, docs) * term.boost)
             return docs
         postings = self.postings(term.field, term.text)

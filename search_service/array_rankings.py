@@ -1,6 +1,6 @@
 """Which rankings the accumulator's arrays reproduce: query_builder's tiers read back as
 LooseWords (words, each maybe standing for several terms or phrases; a bonus of words and
-phrases; required parts; exclusions) or as one ExactPhrase. Tiers of any other shape read as
+phrases; required parts; exclusions) or as one Phrase. Tiers of any other shape read as
 None, and search.py has Whoosh walk them. Boosts are read from the queries, so a change of
 weights in query_builder needs no change here; a change of shape only means a walk.
 """
@@ -42,13 +42,13 @@ class LooseWords:
     parts (exact phrases, or words, that every match has), a document matches when it has
     all of them, whether or not it has a word, and their scores add to its own."""
 
-    words: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...]
+    words: tuple[tuple[ScoredTerm | Phrase, ...], ...]
     all_words_first: bool
     extra: tuple[tuple[ScoredTerm, ...], ...] = ()
     phrases: tuple[PhraseBonus, ...] = ()
     # What no matching document may match (the query's exclusions), or None.
     excluded: wq.Query | None = None
-    required: tuple[tuple[ScoredTerm | ExactPhrase, ...], ...] = ()  # each as a word is
+    required: tuple[tuple[ScoredTerm | Phrase, ...], ...] = ()  # each as a word is
 
 
 def loose_words(tiers: list[wq.Query]) -> LooseWords | None:
@@ -128,7 +128,7 @@ def _required_parts(query: wq.Query) -> tuple | None:
     parts = query.subqueries if type(query) is wq.And and _plain(query) else [query]
     found = []
     for part in parts:
-        readable = _as_member(exact_phrase([part])) or _unit(part)
+        readable = _as_member(one_phrase([part])) or _unit(part)
         if readable is None:
             return None
         found.append(readable)
@@ -179,18 +179,18 @@ def _plain(query: wq.CompoundQuery) -> bool:
     return query.boost == 1.0 and not getattr(query, "scale", None) and not getattr(query, "minmatch", 0)
 
 
-def _unit(query: wq.Query) -> tuple[ScoredTerm | ExactPhrase, ...] | None:
+def _unit(query: wq.Query) -> tuple[ScoredTerm | Phrase, ...] | None:
     """The scored terms of a word (_word), or of an Or of words and exact phrases (an OR of
     words or phrases, a prefix's or a fuzzy word's expansions): one word of the query that
     any of its members matches, scored by those it has."""
     word = _word(query)
     if word is not None or type(query) is not wq.Or or not _plain(query):
         return word
-    words = [_word(q) or _as_member(exact_phrase([q])) for q in query.subqueries]
+    words = [_word(q) or _as_member(one_phrase([q])) for q in query.subqueries]
     return None if not words or None in words else tuple(t for w in words for t in w)
 
 
-def _as_member(phrase: ExactPhrase | None) -> tuple[ExactPhrase] | None:
+def _as_member(phrase: Phrase | None) -> tuple[Phrase] | None:
     return None if phrase is None else (phrase,)
 
 
@@ -208,32 +208,33 @@ def _word(query: wq.Query) -> tuple[ScoredTerm, ...] | None:
 
 
 @dataclass(frozen=True)
-class ExactPhrase:
-    """A query of one exact phrase in one field: it matches the documents where the words
-    stand side by side, each scored as Whoosh scores a Phrase, `boost` × the sum of its
-    words' scores (a word the phrase repeats, each time)."""
+class Phrase:
+    """A query of one phrase in one field: it matches the documents where the words stand
+    in order, each within `slop` positions after the one before (Whoosh's slop: 1 is side
+    by side, an exact phrase), each scored as Whoosh scores a Phrase, `boost` × the sum of
+    its words' scores (a word the phrase repeats, each time)."""
 
     field: str
     words: tuple[str, ...]
     boost: float
     excluded: wq.Query | None = None  # as LooseWords'
+    slop: int = 1
 
 
-def exact_phrase(tiers: list[wq.Query]) -> ExactPhrase | None:
-    """The phrase of tiers made of one exact phrase (query_builder's Or of one Phrase, or
-    the Phrase, either maybe as AndNot(phrase, exclusions)), or None for tiers of any other shape."""
+def one_phrase(tiers: list[wq.Query]) -> Phrase | None:
+    """The phrase of tiers made of one phrase (query_builder's Or of one Phrase, or the
+    Phrase, either maybe as AndNot(phrase, exclusions)), or None for tiers of any other shape."""
     tiers, excluded = _without_exclusions(tiers)
     if tiers is None or len(tiers) != 1:
         return None
     query = tiers[0]
     if type(query) is wq.Or and _plain(query) and len(query.subqueries) == 1:
         query = query.subqueries[0]
-    # Whoosh's slop 1 is side by side; a looser phrase matches by spans the arrays do not follow.
-    if type(query) is not wq.Phrase or query.slop != 1 or len(query.words) < 2:
+    if type(query) is not wq.Phrase or query.slop < 1 or len(query.words) < 2:
         return None
-    return ExactPhrase(query.fieldname, tuple(query.words), query.boost, excluded)
+    return Phrase(query.fieldname, tuple(query.words), query.boost, excluded, query.slop)
 
 
-def arrays_ranking(tiers: list[wq.Query]) -> LooseWords | ExactPhrase | None:
-    """What the arrays can rank of these tiers (one exact phrase, or loose words), or None."""
-    return exact_phrase(tiers) or loose_words(tiers)
+def arrays_ranking(tiers: list[wq.Query]) -> LooseWords | Phrase | None:
+    """What the arrays can rank of these tiers (one phrase, or loose words), or None."""
+    return one_phrase(tiers) or loose_words(tiers)

@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
 
 from .accumulator import FirstStage, Unreadable, accumulator, pool_size
-from .array_rankings import ExactPhrase, LooseWords, arrays_ranking, loose_words
+from .array_rankings import Phrase, LooseWords, arrays_ranking, loose_words
 from .analysis import content
 from .answer_cache import AnswerCache, SharedAnswers
 from .indexer import RANK_FIELD, CurrentPointer, open_index
@@ -288,7 +288,7 @@ def _ranked_page(searcher, tiers, filters, start: int, count: int, deadline: flo
     return _walked_page(searcher, tiers, filters, start, count, deadline)
 
 
-def _accumulated_page(searcher, tiers, ranking: LooseWords | ExactPhrase, filters, start: int, count: int,
+def _accumulated_page(searcher, tiers, ranking: LooseWords | Phrase, filters, start: int, count: int,
                       deadline: float, facets: bool = True, pool: int = 0,
                       rerank: FirstStage | None = None) -> _Page:
     """_walked_page's answer from the accumulator: its arrays count the total and the facets
