@@ -41,7 +41,8 @@ from .array_rankings import Phrase, LooseWords, PhraseBonus, ScoredTerm
 from .postings_file import PostingsFile, Unreadable, term_arrays
 from .sized_lru import SizedLRU
 from .ranking import BM25
-from .segment_columns import segment_codes, segment_lengths
+from .document_keys import FACETS, SORTS, DocumentKeys, read_document_keys
+from .segment_columns import facet_values, segment_lengths, sort_places
 
 # Postings kept per generation (12 bytes each with their scores: ~60 MB; the starts of their
 # positions, kept by the same budget, 4 bytes each: ~20 MB). A query's terms are read from
@@ -207,7 +208,8 @@ class Accumulator:
         self._live: np.ndarray | None = None
         # The generation's file of long posting lists (postings_file.py), if it has one.
         storage = getattr(getattr(searcher, "_ix", None), "storage", None)
-        self._file = PostingsFile.open(getattr(storage, "folder", None), searcher)
+        self._folder = getattr(storage, "folder", None)
+        self._file = PostingsFile.open(self._folder, searcher)
         weighting = searcher.weighting
         if getattr(weighting, "use_final", False):  # a final pass over each score: not summable
             raise Unreadable(f"{type(weighting).__name__} rescores each document")
@@ -300,20 +302,12 @@ class Accumulator:
         return docs[np.lexsort((docs, self._sort_places(facet)[docs]))]
 
     def _sort_places(self, facet) -> np.ndarray:
-        """Each document's place in the order of a sort facet's keys (equal keys, equal places)."""
+        """Each document's place in the order of a sort facet's keys (equal keys, equal places):
+        from the generation's keys file when it has the facet, else worked out."""
         if facet not in self._sort_keys:
-            categorizer = facet.categorizer(self.searcher)
-            if categorizer.needs_current:
-                raise Unreadable(f"sort facet {facet!r} needs a matcher")
-            segments = []  # (codes, distinct keys) of each segment, in document order
-            for leaf, offset in self._leaves:
-                categorizer.set_searcher(leaf, offset)
-                segments.append(segment_codes(categorizer, leaf.doc_count_all()))
-            order = sorted(set().union(*(keys for _, keys in segments)))
-            place = {key: i for i, key in enumerate(order)}
-            self._sort_keys[facet] = np.concatenate(
-                [np.zeros(0, np.int32)] + [np.array([place[key] for key in keys], np.int32)[codes]
-                                           for codes, keys in segments])
+            name = next((name for name, known in SORTS.items() if known is facet), None)
+            places = self._document_keys.sorts.get(name) if self._document_keys and name else None
+            self._sort_keys[facet] = places if places is not None else sort_places(self.searcher, repr(facet), facet)
         return self._sort_keys[facet]
 
     def rerank(self, words: LooseWords, first: FirstStage, wanted: int) -> FirstStage:
@@ -751,21 +745,20 @@ class Accumulator:
         return {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
 
     def _facet(self, name: str) -> tuple[np.ndarray, list]:
-        """(each document's value number, the values) of a facet, named by its categorizer."""
+        """(each document's value number, the values) of a facet, named by its categorizer:
+        from the generation's keys file when it has the facet, else worked out."""
         if name not in self._ordinals:
-            categorizer = self.facets[name].categorizer(self.searcher)
-            if categorizer.needs_current:
-                raise Unreadable(f"facet {name} needs a matcher")
-            numbers: dict = {}
-            ordinals = np.zeros(self.doc_count, np.int32)
-            for leaf, offset in self._leaves:
-                categorizer.set_searcher(leaf, offset)
-                codes, keys = segment_codes(categorizer, leaf.doc_count_all())
-                # Keys in the order first met: values numbered in the order first met.
-                numbered = [numbers.setdefault(categorizer.key_to_name(key), len(numbers)) for key in keys]
-                ordinals[offset:offset + len(codes)] = np.array(numbered, np.int32)[codes]
-            self._ordinals[name] = (ordinals, list(numbers))
+            # (the file's facets are the schema's: another facet of the same name is worked out)
+            known = self._document_keys.facets.get(name) \
+                if self._document_keys and self.facets[name] is FACETS.get(name) else None
+            self._ordinals[name] = known if known is not None else facet_values(self.searcher, name, self.facets[name])
         return self._ordinals[name]
+
+    @cached_property
+    def _document_keys(self) -> DocumentKeys | None:
+        """The generation's facet values and sort places worked out at ingest, if written
+        from these segments."""
+        return read_document_keys(self._folder, self.searcher)
 
 
 class _Weights:

@@ -31,6 +31,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from .analysis import AnalysedText, PreanalysedDocument, content, preanalyse, vocabulary_words
+from .document_keys import write_document_keys
 from .models import Document, SkippedFile
 from .postings_file import (
     Unreadable, join_parts, part_file, remove_part_files, save_part_lists, update_arrays, write_arrays,
@@ -321,7 +322,7 @@ def _write_part(folder: str, part: Iterable, slot: int) -> _PartWritten:
 
 # Files of a generation that are never written to once they are: Whoosh's segments (their
 # deletions are kept in the table of contents) and the postings arrays (replaced whole,
-# postings_file._Written). A new generation links them rather than copying them, so that
+# postings_file.WrittenFile). A new generation links them rather than copying them, so that
 # an incremental ingest does not copy the index (~1 s of its ~5 s at 100k documents).
 _SHARED_SUFFIXES = (".seg", ".bin")
 
@@ -356,7 +357,8 @@ def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
                          before_switch: Callable[[Path], None] | None,
                          pool: Executor | None = None, parts: int = 1, lists: list[Path] | None = None,
                          copied: bool = False) -> int:
-    """Write the committed index's vocabulary and arrays, then switch it in; its document count.
+    """Write the committed index's vocabulary, arrays and document keys, then switch it in;
+    its document count.
 
     `lists`: the files of posting lists that the parts of a parallel build kept, one per
     segment, from which the arrays are written rather than read back from the index.
@@ -373,6 +375,7 @@ def _complete_generation(root: Path, folder: Path, ix, words: Counter[str],
             pass
         finally:
             remove_part_files(folder)  # those of parts that kept theirs when another could not
+        write_document_keys(folder, searcher)
     total = ix.doc_count()
     if before_switch:
         before_switch(folder)

@@ -177,7 +177,7 @@ def write_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings: 
     lists = [(field, text, count) for field in fields for text, count in _long_terms(searcher, field, min_postings)]
     table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
     positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
-    with _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
+    with WrittenFile(folder / ARRAYS_FILE) as out, WrittenFile(folder / POSITIONS_FILE) as out_positions:
         if pool is None or parts < 2:
             _write_lists(searcher, lists, positions, out, out_positions, table, positions_table)
         else:
@@ -306,7 +306,7 @@ def update_arrays(folder: Path, searcher, fields: tuple[str, ...], min_postings:
     table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
     positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
     written = 0
-    with update.old, _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
+    with update.old, WrittenFile(folder / ARRAYS_FILE) as out, WrittenFile(folder / POSITIONS_FILE) as out_positions:
         for field in fields:
             written += update.write_field(field, out, out_positions, table[field], positions_table.get(field))
     _write_table(folder, searcher, table, positions_table, min_postings)
@@ -563,7 +563,7 @@ def join_parts(folder: Path, searcher, paths: list[Path], fields: tuple[str, ...
     table: dict[str, dict[str, list[int]]] = {field: {} for field in fields}
     positions_table: dict[str, dict[str, list[int]]] = {field: {} for field in fields if field in positions}
     written = 0
-    with _Written(folder / ARRAYS_FILE) as out, _Written(folder / POSITIONS_FILE) as out_positions:
+    with WrittenFile(folder / ARRAYS_FILE) as out, WrittenFile(folder / POSITIONS_FILE) as out_positions:
         for field in fields:
             found = [(lists[field], {name: n for n, name in enumerate(lists[field]["names"])}, offset)
                      for lists, offset in zip(parts, offsets)]
@@ -599,7 +599,7 @@ def _joined(parts: list[tuple[dict, dict, int]], text: str) -> tuple:
     return np.concatenate(docs), counts.astype(np.float32), starts, np.concatenate(found)
 
 
-class _Written:
+class WrittenFile:
     """A file written under a temporary name, synced, and renamed into place on success."""
 
     def __init__(self, path: Path) -> None:

@@ -23,6 +23,7 @@ from .accumulator import FirstStage, Unreadable, accumulator, pool_size
 from .array_rankings import Phrase, LooseWords, arrays_ranking, loose_words
 from .analysis import content
 from .answer_cache import AnswerCache, SharedAnswers
+from .document_keys import FACETS, NEWEST_FIRST
 from .indexer import RANK_FIELD, CurrentPointer, open_index
 from .models import Hit, SearchRequest, SearchResults
 from .query import ParsedQuery, QueryError, parse
@@ -239,9 +240,6 @@ def _lexicon_vocabulary(searcher) -> Vocabulary:
 # ---------------------------------------------------------------------- running queries
 
 
-FACETS = {"site": sorting.FieldFacet("site"), "year": sorting.FieldFacet("year")}
-
-
 def _run(searcher, query: wq.Query, limit: int, deadline: float, **options):
     """Results of a query, and whether the time budget cut it short."""
     collector = _collector(searcher, limit=limit, **options)
@@ -384,16 +382,6 @@ class _DatedHit:
 
     def fields(self) -> dict:
         return self.hit.fields()
-
-
-def _newest_first(published) -> tuple[int, ...]:
-    """A sort key of a published date (YYYY-MM-DD) that puts later dates first, undated last."""
-    return tuple(-c for c in published) if published else (1,)
-
-
-# Not FieldFacet("published", reverse=True): Whoosh's reversed order of a column fails
-# ("b'' is not in list") on an index with a segment where no document has a date.
-NEWEST_FIRST = sorting.TranslateFacet(_newest_first, sorting.FieldFacet("published"))
 
 
 def _count(searcher, query, filters) -> int:

@@ -14,6 +14,43 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.util.numeric import byte_to_length
 
+from .postings_file import Unreadable
+
+
+def facet_values(searcher, name: str, facet) -> tuple[np.ndarray, list]:
+    """(each document's value number, the values in the order documents first have them)
+    of a facet over the searcher's documents, each value as its categorizer names it."""
+    categorizer = _categorizer(searcher, name, facet)
+    numbers: dict = {}
+    ordinals = np.zeros(searcher.doc_count_all(), np.int32)
+    for leaf, offset in searcher.leaf_searchers():
+        categorizer.set_searcher(leaf, offset)
+        codes, keys = segment_codes(categorizer, leaf.doc_count_all())
+        # Keys in the order first met: values numbered in the order first met.
+        numbered = [numbers.setdefault(categorizer.key_to_name(key), len(numbers)) for key in keys]
+        ordinals[offset:offset + len(codes)] = np.array(numbered, np.int32)[codes]
+    return ordinals, list(numbers)
+
+
+def sort_places(searcher, name: str, facet) -> np.ndarray:
+    """Each document's place in the order of a sort facet's keys (equal keys, equal places)."""
+    categorizer = _categorizer(searcher, name, facet)
+    segments = []  # (codes, distinct keys) of each segment, in document order
+    for leaf, offset in searcher.leaf_searchers():
+        categorizer.set_searcher(leaf, offset)
+        segments.append(segment_codes(categorizer, leaf.doc_count_all()))
+    order = sorted(set().union(*(keys for _, keys in segments)))
+    place = {key: i for i, key in enumerate(order)}
+    return np.concatenate([np.zeros(0, np.int32)] + [np.array([place[key] for key in keys], np.int32)[codes]
+                                                     for codes, keys in segments])
+
+
+def _categorizer(searcher, name: str, facet):
+    categorizer = facet.categorizer(searcher)
+    if categorizer.needs_current:
+        raise Unreadable(f"facet {name} needs a matcher")
+    return categorizer
+
 
 def segment_codes(categorizer, n: int) -> tuple[np.ndarray, list]:
     """The keys (categorizer.key_for) of the n documents of the segment the categorizer is

@@ -58,6 +58,14 @@ def test_date_order_holds_in_an_index_of_segments_one_of_which_has_no_dates(two_
     assert {h.score for h in results.hits} == {0.0}  # date order does not rank
 
 
+def test_date_order_of_an_index_where_no_page_has_a_date(index):
+    """Every page undated: they keep the order of the index (Whoosh's sort key was then a
+    number, not a date, and sorting failed)."""
+    results = index.search(SearchRequest("fox", sort="date"))
+    assert results.total == 3 and all(h.published is None for h in results.hits)
+    assert sources(results) == sorted(sources(results), key=["all", "fox", "dog", "who", "html"].index)
+
+
 def test_a_fuzzy_word_finds_the_same_words_however_many_segments(two_segments, index):
     assert two_segments.search(SearchRequest("obradr~")).total == 5  # one letter left out: one edit
     assert two_segments.search(SearchRequest("obradro~")).total == 0  # two letters swapped: two edits
