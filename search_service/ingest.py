@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO
 
 from . import __version__
-from .analysis import PreanalysedDocument, preanalyse_batch
+from .analysis import STEMMER, PreanalysedDocument, preanalyse_batch
 from .cleaning import RepeatedParagraphs, clean_page
 from .duplicates import DuplicateFinder, TextKey, text_key
 from .indexer import SCHEMA, current_generation, has_index, write_generation, write_generation_in_parts, writer_lock
@@ -102,7 +102,8 @@ class IngestState:
     repetition: RepeatedParagraphs = field(default_factory=RepeatedParagraphs)
     # An index written by another version, or with another schema, is rebuilt in full.
     version: str = __version__
-    schema: tuple[str, ...] = tuple(sorted(f"{name}:{type(SCHEMA[name]).__name__}" for name in SCHEMA.names()))
+    schema: tuple[str, ...] = tuple(sorted(f"{name}:{type(SCHEMA[name]).__name__}" for name in SCHEMA.names())) \
+        + (f"stemmer:{STEMMER}",)
 
 
 def ingest(

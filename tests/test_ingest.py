@@ -257,6 +257,21 @@ def test_second_ingest_updates_only_what_changed(tmp_path, corpus_dir):
     assert served_words(tmp_path / "index") == served_words(tmp_path / "full")
 
 
+def test_an_index_whose_terms_another_stemmer_made_is_rebuilt_in_full(tmp_path, corpus_dir):
+    """Its terms would not be the queries' (nor the new pages'): the next ingest is a full one."""
+    import pickle
+
+    first = ingest(corpus_dir, tmp_path / "index")
+    state_file = tmp_path / "index" / current_generation(tmp_path / "index") / ingest_module.STATE_FILE
+    state = pickle.loads(state_file.read_bytes())
+    assert any(part.startswith("stemmer:") for part in state.schema)
+    state.schema = tuple(part for part in state.schema if not part.startswith("stemmer:")) + ("stemmer:another",)
+    state_file.write_bytes(pickle.dumps(state))
+    second = ingest(corpus_dir, tmp_path / "index")
+    assert not second.incremental and second.documents == first.documents == 5
+    assert ingest(corpus_dir, tmp_path / "index").incremental  # and the one after is incremental again
+
+
 def documents_of_full_rebuild(corpus: Path, index_dir: Path) -> dict[str, dict]:
     ingest(corpus, index_dir, full=True)
     return {title: doc for title, doc in documents(index_dir).items()}

@@ -66,6 +66,19 @@ def test_date_order_of_an_index_where_no_page_has_a_date(index):
     assert sources(results) == sorted(sources(results), key=["all", "fox", "dog", "who", "html"].index)
 
 
+def test_words_a_stemmer_must_not_run_together_stay_apart(tmp_path):
+    """Snowball's English stemmer as it is now: an older edition (Whoosh's own port) stemmed
+    "added" as "ad", "international" and "internal" as "intern", "evening" as "even"."""
+    pages = {"added": "The bank added two branches.", "ads": "The ads ran all week.",
+             "international": "An international treaty.", "intern": "The intern filed the report.",
+             "evening": "An evening of music.", "even": "Even so, the vote passed."}
+    build_index([Document(id=document_id(k), source=k, text=v) for k, v in pages.items()], tmp_path)
+    index = SearchIndex(tmp_path)
+    for query, page in [("ad", "ads"), ("intern", "intern"), ("even", "even"), ("adding", "added"),
+                        ("internationally", "international"), ("evenings", "evening")]:
+        assert sources(index.search(SearchRequest(query))) == [page], query
+
+
 def test_a_fuzzy_word_finds_the_same_words_however_many_segments(two_segments, index):
     assert two_segments.search(SearchRequest("obradr~")).total == 5  # one letter left out: one edit
     assert two_segments.search(SearchRequest("obradro~")).total == 0  # two letters swapped: two edits
