@@ -10,6 +10,7 @@ segments it reads, and works them out itself otherwise (an index from before the
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from dataclasses import dataclass
@@ -40,19 +41,39 @@ NEWEST_FIRST = sorting.TranslateFacet(_newest_first, sorting.FieldFacet("publish
 SORTS = {"newest_first": NEWEST_FIRST}
 
 
+def _described(facet) -> str:
+    """What makes a facet's keys: its kind, its field, a translation's function."""
+    inner = getattr(facet, "facets", None) or [facet]
+    fn = getattr(facet, "fn", None)
+    return "/".join([type(facet).__name__, getattr(fn, "__qualname__", "")]
+                    + [f"{type(f).__name__}:{getattr(f, 'fieldname', '')}" for f in inner])
+
+
+# A file written for other facets (an older version's) is not used, though its segments match.
+LAYOUT = tuple(sorted((name, _described(facet)) for name, facet in {**FACETS, **SORTS}.items()))
+
+
+DIGEST_BYTES = 16  # the file: a hash of its pickle, then the pickle
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=DIGEST_BYTES).digest()
+
+
 @dataclass
 class DocumentKeys:
     """Facet values (each document's value number, the values) and sort places (each
     document's place in the order) of one generation, by facet name."""
 
     segments: list  # postings_file.segments_of the searcher they were worked out from
+    layout: tuple  # LAYOUT when they were worked out
     facets: dict[str, tuple[np.ndarray, list]]
     sorts: dict[str, np.ndarray]
 
 
 def write_document_keys(folder: str | os.PathLike, searcher) -> None:
     """Work out FACETS' values and SORTS' places over the searcher's documents into folder."""
-    keys = DocumentKeys(segments_of(searcher), {}, {})
+    keys = DocumentKeys(segments_of(searcher), LAYOUT, {}, {})
     for name, facet in FACETS.items():
         try:
             keys.facets[name] = facet_values(searcher, name, facet)
@@ -63,8 +84,9 @@ def write_document_keys(folder: str | os.PathLike, searcher) -> None:
             keys.sorts[name] = sort_places(searcher, name, facet)
         except Unreadable:
             pass
+    data = pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL)
     with WrittenFile(Path(folder) / KEYS_FILE) as out:
-        pickle.dump(keys, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_digest(data) + data)
 
 
 def read_document_keys(folder: str | os.PathLike | None, searcher) -> DocumentKeys | None:
@@ -73,10 +95,15 @@ def read_document_keys(folder: str | os.PathLike | None, searcher) -> DocumentKe
     if folder is None:
         return None
     try:
-        with open(Path(folder) / KEYS_FILE, "rb") as handle:
-            keys = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
+        written = (Path(folder) / KEYS_FILE).read_bytes()
+        digest, data = written[:DIGEST_BYTES], written[DIGEST_BYTES:]
+        if digest != _digest(data):  # damaged: a byte changed in an array unpickles as well
+            return None
+        keys = pickle.loads(data)
+        if (keys.segments, keys.layout) != (segments_of(searcher), LAYOUT) \
+                or not all(len(ordinals) == searcher.doc_count_all() for ordinals, _ in keys.facets.values()) \
+                or not all(len(places) == searcher.doc_count_all() for places in keys.sorts.values()):
+            return None
+    except Exception:  # (unpickling a damaged file raises almost anything) worked out instead
         return None
-    if not isinstance(keys, DocumentKeys) or keys.segments != segments_of(searcher):
-        return None
-    return keys
+    return keys if isinstance(keys, DocumentKeys) else None

@@ -160,10 +160,14 @@ class BulkSegmentWriter(SegmentWriter):
             per_doc.append((fieldname, field, stored, length, has_column,
                             field.to_column_value(stored) if has_column else None))
         perdocwriter.start_doc(self.docnum)
-        for fieldname, field, stored, length, has_column, column_value in per_doc:
-            perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
-            if has_column:
-                perdocwriter.add_column_value(fieldname, field.column_type, column_value)
+        try:
+            for fieldname, field, stored, length, has_column, column_value in per_doc:
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+                if has_column:
+                    perdocwriter.add_column_value(fieldname, field.column_type, column_value)
+        except BaseException:  # (none known: the values were made above) the writer takes the next
+            perdocwriter.cancel_doc()
+            raise
         perdocwriter.finish_doc()
         for fieldname, postings in indexed:
             if fieldname in self._sequences:

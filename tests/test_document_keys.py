@@ -2,6 +2,7 @@
 by the workers' accumulators instead of being worked out on their first query."""
 from __future__ import annotations
 
+import pickle
 import random
 import shutil
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from search_service import accumulator as accumulator_module
+from search_service import document_keys
 from search_service.cleaning import document_id
 from search_service.document_keys import FACETS, KEYS_FILE, NEWEST_FIRST, SORTS, read_document_keys
 from search_service.indexer import build_index, current_generation
@@ -67,15 +69,31 @@ def test_a_worker_answers_from_the_keys_file_without_working_them_out(index, mon
 
 
 def test_keys_of_other_segments_or_unreadable_are_not_used(index, tmp_path):
-    """A keys file left from another generation (other segments), or damaged, is ignored:
+    """A keys file left from another generation (other segments) or another version (other
+    facets), or damaged, is ignored:
     the worker works the keys out, and answers the same."""
     expected = index.search(SearchRequest("harbour", per_page=50, sort="date"))
     other = tmp_path / "other"
     build_index(documents(300, seed=2), other)
     keys_file = folder_of(index) / KEYS_FILE
-    for damage in ("another generation's", "truncated", "missing"):
+    written = keys_file.read_bytes()
+
+    def rewritten(value) -> bytes:  # a file as write_document_keys writes one
+        data = pickle.dumps(value)
+        return document_keys._digest(data) + data
+
+    for damage in ("another generation's", "for other facets", "not keys", "a byte changed", "truncated",
+                   "missing"):
         if damage == "another generation's":
             shutil.copy(other / current_generation(other) / KEYS_FILE, keys_file)
+        elif damage == "for other facets":  # the same segments, an older version's facets
+            keys = pickle.loads(written[document_keys.DIGEST_BYTES:])
+            keys.layout = (("site", "FieldFacet//FieldFacet:host"),)
+            keys_file.write_bytes(rewritten(keys))
+        elif damage == "not keys":
+            keys_file.write_bytes(rewritten({"segments": pickle.loads(written[document_keys.DIGEST_BYTES:]).segments}))
+        elif damage == "a byte changed":  # in the last array: it would unpickle, wrong
+            keys_file.write_bytes(written[:-40] + bytes([written[-40] ^ 1]) + written[-39:])
         elif damage == "truncated":
             keys_file.write_bytes(keys_file.read_bytes()[:100])
         else:
