@@ -157,7 +157,9 @@ def _decoded_positions(form, values: list[bytes]) -> tuple[np.ndarray, np.ndarra
 
 def segments_of(searcher) -> list:
     """What the file must match: the segments' ids and sizes, in the searcher's order."""
-    return [[leaf.reader().segment().segment_id(), leaf.doc_count_all()] for leaf, _ in searcher.leaf_searchers()]
+    segments = [(leaf.reader().segment(), leaf.doc_count_all()) for leaf, _ in searcher.leaf_searchers()]
+    # (an index of no documents has a leaf with no segment)
+    return [[segment.segment_id(), count] for segment, count in segments if segment is not None]
 
 
 # ---------------------------------------------------------------------- the file

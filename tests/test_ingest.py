@@ -218,6 +218,27 @@ def test_huge_page_is_cleaned_when_the_limit_allows(tmp_path):
     assert summary.documents == 1
 
 
+def test_a_corpus_of_nothing_but_skipped_files_gives_an_empty_index_not_a_failure(tmp_path):
+    """Every file skipped (here, empty): the ingest reports it, and the index answers nothing;
+    a page added later is indexed, and removed again leaves an empty index (this failed in
+    the arrays' file, on an index with no segment)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_bytes(b"")
+    summary = ingest(corpus, tmp_path / "index")
+    assert (summary.documents, summary.total_documents) == (0, 0)
+    assert summary.skipped_by_reason() == {"empty": 1}
+    index = SearchIndex(tmp_path / "index")
+    assert index.search(SearchRequest("harbour")).total == 0
+    assert index.search(SearchRequest("harbour", sort="date")).total == 0
+    (corpus / "b.txt").write_text("The harbour authority approved the dredging plan on Tuesday.")
+    assert ingest(corpus, tmp_path / "index").total_documents == 1
+    assert SearchIndex(tmp_path / "index").search(SearchRequest("harbour")).total == 1
+    (corpus / "b.txt").unlink()
+    assert ingest(corpus, tmp_path / "index").total_documents == 0
+    assert SearchIndex(tmp_path / "index").search(SearchRequest("harbour")).total == 0
+
+
 # ------------------------------------------------------------------ incremental updates
 
 
