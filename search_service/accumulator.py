@@ -305,8 +305,7 @@ class Accumulator:
         """Each document's place in the order of a sort facet's keys (equal keys, equal places):
         from the generation's keys file when it has the facet, else worked out."""
         if facet not in self._sort_keys:
-            name = next((name for name, known in SORTS.items() if known is facet), None)
-            places = self._document_keys.sorts.get(name) if self._document_keys and name else None
+            places = self._from_keys_file(SORTS, facet)
             self._sort_keys[facet] = places if places is not None else sort_places(self.searcher, repr(facet), facet)
         return self._sort_keys[facet]
 
@@ -483,6 +482,8 @@ class Accumulator:
             return np.zeros(0, np.int32)
         if slop > 1:
             return self._find_loose_phrase(field, words, together, cache, slop)
+        # Side by side: the positions shifted by each word's place, intersected (the same as
+        # _find_loose_phrase's chain with slop 1, which took ~10% longer on cold exact phrases)
         starts = None  # the phrase's possible starts so far, as document << 32 | position
         for i, word in enumerate(words):
             keys = self._positions_in(field, word, together, cache) - i
@@ -748,11 +749,18 @@ class Accumulator:
         """(each document's value number, the values) of a facet, named by its categorizer:
         from the generation's keys file when it has the facet, else worked out."""
         if name not in self._ordinals:
-            # (the file's facets are the schema's: another facet of the same name is worked out)
-            known = self._document_keys.facets.get(name) \
-                if self._document_keys and self.facets[name] is FACETS.get(name) else None
+            known = self._from_keys_file(FACETS, self.facets[name])
             self._ordinals[name] = known if known is not None else facet_values(self.searcher, name, self.facets[name])
         return self._ordinals[name]
+
+    def _from_keys_file(self, kind: dict, facet):
+        """What the generation's keys file holds of a facet of `kind` (FACETS or SORTS, found
+        by identity: another facet of the same name is worked out), or None."""
+        name = next((name for name, known in kind.items() if known is facet), None)
+        keys = self._document_keys if name is not None else None
+        if keys is None:
+            return None
+        return (keys.facets if kind is FACETS else keys.sorts).get(name)
 
     @cached_property
     def _document_keys(self) -> DocumentKeys | None:

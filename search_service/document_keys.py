@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import sorting
 
-from .postings_file import Unreadable, WrittenFile, segments_of
+from .postings_file import WrittenFile, segments_of
 from .segment_columns import facet_values, sort_places
 
 KEYS_FILE = "document-keys.pickle"
@@ -73,17 +73,9 @@ class DocumentKeys:
 
 def write_document_keys(folder: str | os.PathLike, searcher) -> None:
     """Work out FACETS' values and SORTS' places over the searcher's documents into folder."""
-    keys = DocumentKeys(segments_of(searcher), LAYOUT, {}, {})
-    for name, facet in FACETS.items():
-        try:
-            keys.facets[name] = facet_values(searcher, name, facet)
-        except Unreadable:  # (another schema's facet: the worker works it out, or walks)
-            pass
-    for name, facet in SORTS.items():
-        try:
-            keys.sorts[name] = sort_places(searcher, name, facet)
-        except Unreadable:
-            pass
+    keys = DocumentKeys(segments_of(searcher), LAYOUT,
+                        {name: facet_values(searcher, name, facet) for name, facet in FACETS.items()},
+                        {name: sort_places(searcher, name, facet) for name, facet in SORTS.items()})
     data = pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL)
     with WrittenFile(Path(folder) / KEYS_FILE) as out:
         out.write(_digest(data) + data)
@@ -100,10 +92,11 @@ def read_document_keys(folder: str | os.PathLike | None, searcher) -> DocumentKe
         if digest != _digest(data):  # damaged: a byte changed in an array unpickles as well
             return None
         keys = pickle.loads(data)
-        if (keys.segments, keys.layout) != (segments_of(searcher), LAYOUT) \
-                or not all(len(ordinals) == searcher.doc_count_all() for ordinals, _ in keys.facets.values()) \
-                or not all(len(places) == searcher.doc_count_all() for places in keys.sorts.values()):
+        count = searcher.doc_count_all()
+        if not isinstance(keys, DocumentKeys) or (keys.segments, keys.layout) != (segments_of(searcher), LAYOUT) \
+                or any(len(ordinals) != count for ordinals, _ in keys.facets.values()) \
+                or any(len(places) != count for places in keys.sorts.values()):
             return None
     except Exception:  # (unpickling a damaged file raises almost anything) worked out instead
         return None
-    return keys if isinstance(keys, DocumentKeys) else None
+    return keys
